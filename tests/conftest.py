@@ -1,0 +1,39 @@
+"""Shared pytest fixtures.
+
+Tests that need the reference fixtures in ``../shared`` (beside the project
+root) skip with a clear reason when it is absent: a user's clone has none, CI
+has it.
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+import torch
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+SHARED = Path(os.environ.get("ELMO_EVAL_SHARED", PROJECT_ROOT.parent / "shared"))
+
+# Small models, two cores: more threads only add contention.
+torch.set_num_threads(min(2, torch.get_num_threads()))
+
+
+def _shared_path(*parts: str) -> Path:
+    path = SHARED.joinpath(*parts)
+    if not path.exists():
+        pytest.skip(f"{path} is absent: the shared reference fixtures are only present in CI and the "
+                    "developers' checkout (../shared beside the project root)")
+    return path
+
+
+@pytest.fixture
+def elmo_fixture_dir() -> Path:
+    """``../shared/fixtures/elmo``: AllenNLP's small test biLM and its expected outputs."""
+    return _shared_path("fixtures", "elmo")
+
+
+@pytest.fixture
+def formats_dir() -> Path:
+    """``../shared/fixtures/formats``: real samples of every official data format."""
+    return _shared_path("fixtures", "formats")

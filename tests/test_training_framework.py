@@ -1,0 +1,148 @@
+"""The task shape end to end on a toy task: collation, placements, penalties, early stopping, determinism."""
+from __future__ import annotations
+
+import random
+
+import numpy as np
+import pytest
+import torch
+from torch import nn
+
+from elmo_eval.representations import FixedMean, ScalarMix, SelectLayer
+from elmo_eval.tasks.base import Task
+from elmo_eval.training.config import standard_representation
+from elmo_eval.training.fit import train_and_evaluate
+from elmo_eval.training.layers import LiveLayers
+
+
+class ToyEncoder:
+    """Layer 1 tells whether the sentence contains 'not' (a 'contextual' signal); layers 0 and 2 are noise."""
+
+    num_layers, output_dim = 3, 4
+
+    def fingerprint(self):
+        return "toy"
+
+    def embed(self, sentences):
+        T = max((len(s) for s in sentences), default=0)
+        layers = torch.zeros(len(sentences), 3, T, 4)
+        mask = torch.zeros(len(sentences), T, dtype=torch.bool)
+        for b, s in enumerate(sentences):
+            g = torch.Generator().manual_seed(len(s))
+            layers[b, :, :len(s)] = torch.randn(3, len(s), 4, generator=g)
+            layers[b, 1, :len(s), 0] = 3.0 if "not" in s else -3.0
+            mask[b, :len(s)] = True
+        return layers, mask
+
+
+class ToyHead(nn.Module):
+    def __init__(self, input_dim, output_dim):
+        super().__init__()
+        self.proj = nn.Linear(input_dim + output_dim, 2)
+
+    def forward(self, inputs, outputs, batch):
+        x = inputs["tokens"]
+        if outputs is not None:
+            x = torch.cat([x, outputs["tokens"]], -1)
+        mask = batch.fields["tokens"].mask.unsqueeze(-1).float()
+        logits = self.proj((x * mask).sum(1) / mask.sum(1).clamp(min=1))
+        out = {"logits": logits}
+        if "label" in batch.targets:
+            out["loss"] = nn.functional.cross_entropy(logits, batch.targets["label"])
+        return out
+
+
+class ToyTask(Task):
+    name = "toy"
+    main_metric = "accuracy"
+
+    def read(self, path):
+        raise NotImplementedError
+
+    def texts(self, inst):
+        return {"tokens": inst[0]}
+
+    def targets(self, instances):
+        return {"label": torch.tensor([i[1] for i in instances])}
+
+    def build_head(self, input_dim, output_dim, hp):
+        return ToyHead(input_dim, output_dim)
+
+    def decode(self, output, batch):
+        return output["logits"].argmax(-1).tolist()
+
+    def evaluate(self, instances, predictions):
+        return {"accuracy": 100.0 * float(np.mean([i[1] == p for i, p in zip(instances, predictions)]))}
+
+    def write_predictions(self, path, instances, predictions):
+        with open(path, "w") as f:
+            f.writelines(f"{p}\n" for p in predictions)
+
+
+def _data(n, seed):
+    rng = random.Random(seed)
+    words = ["a", "b", "c", "d", "e"]
+    out = []
+    for _ in range(n):
+        sent = [rng.choice(words) for _ in range(rng.randint(2, 6))]
+        label = rng.random() < 0.5
+        if label:
+            sent.insert(rng.randrange(len(sent)), "not")
+        out.append((sent, int(label)))
+    return out
+
+
+SPLITS = {"train": _data(120, 0), "dev": _data(40, 1), "test": _data(40, 2)}
+HP = {"lr": 0.05, "batch_size": 16, "max_epochs": 6, "patience": 3, "word_dim": 4}
+
+
+@pytest.mark.parametrize("placement", ["input", "output", "both"])
+def test_elmo_placements_learn_and_report_weights(tmp_path, placement):
+    # output-only needs something at the input: the word vectors
+    rep = standard_representation("elmo_mix_l0.001", placement=placement, word=placement == "output")
+    result = train_and_evaluate(ToyTask(), SPLITS, rep, HP, tmp_path, layer_source=LiveLayers(ToyEncoder()))
+    assert result["metrics"]["test"]["accuracy"] > 90
+    expected = {"input": {"input"}, "output": {"output"}, "both": {"input", "output"}}[placement]
+    assert set(result["layer_weights"]) == expected
+    for entry in result["layer_weights"].values():
+        assert abs(sum(entry["weights"]) - 1) < 1e-6
+    assert (tmp_path / "predictions" / "test.txt").read_text().count("\n") == 40
+
+
+def test_same_seed_same_numbers(tmp_path):
+    rep = standard_representation("baseline")
+    a = train_and_evaluate(ToyTask(), SPLITS, rep, HP, tmp_path / "a", seed=3)
+    b = train_and_evaluate(ToyTask(), SPLITS, rep, HP, tmp_path / "b", seed=3)
+    assert a["metrics"] == b["metrics"] and a["dev_history"] == b["dev_history"]
+
+
+def test_train_fraction_subsamples(tmp_path):
+    rep = standard_representation("baseline")
+    result = train_and_evaluate(ToyTask(), SPLITS, rep, HP, tmp_path, train_fraction=0.1)
+    assert result["sizes"]["train_examples"] == 12
+
+
+def test_representations_math():
+    layers = torch.randn(2, 3, 5, 4)
+    mask = torch.ones(2, 5, dtype=torch.bool)
+    mask[1, 3:] = False
+    mix = ScalarMix(3, 4, l2_lambda=1.0)
+    expected = layers.mean(1) * mask.unsqueeze(-1)
+    assert torch.allclose(mix(layers, mask), expected, atol=1e-6)
+    assert torch.allclose(FixedMean(3, 4)(layers, mask), expected, atol=1e-6)
+    assert torch.allclose(SelectLayer(3, 4, -1)(layers, mask), layers[:, 2] * mask.unsqueeze(-1))
+    with torch.no_grad():
+        mix.scalar_parameters.copy_(torch.tensor([1.0, 2.0, 0.0]))
+    assert float(mix.penalty()) == pytest.approx(5.0)
+    assert mix.layer_weights() == pytest.approx(torch.softmax(torch.tensor([1.0, 2.0, 0.0]), 0).tolist())
+    with pytest.raises(ValueError, match="expects layers"):
+        mix(torch.randn(2, 2, 5, 4), mask)
+
+
+def test_layer_norm_ignores_padding():
+    layers = torch.randn(1, 3, 6, 4)
+    mask = torch.tensor([[True] * 4 + [False] * 2])
+    padded = layers.clone()
+    padded[:, :, 4:] = 1000.0
+    mix = ScalarMix(3, 4, do_layer_norm=True)
+    assert torch.allclose(mix(layers, mask), mix(padded, mask), atol=1e-5)
