@@ -1,0 +1,62 @@
+"""The unlabeled corpus (``corpus/train.txt``, ``corpus/heldout.txt``): one tokenized sentence per line.
+
+It mixes every generator the tasks use — news documents (all name stems,
+including those held out of labeled training sets), reviews, scene captions
+and headlines — so each context that decides a task label also occurs here,
+unlabeled, many times.
+"""
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+
+from .config import stream
+from .grammar import news_document, words
+from .headlines import headline
+from .lexicon import Lexicon
+from .reviews import leaves, review_tree
+from .scenes import random_scene, scene_tree
+
+# share of lines drawn from each source (news documents contribute several lines at once)
+SOURCE_WEIGHTS = (("news", 0.55), ("review", 0.15), ("scene", 0.15), ("headline", 0.15))
+
+
+def corpus_lines(lexicon: Lexicon, seed: int, part: str, n_tokens: int):
+    """Yield token lists until at least ``n_tokens`` tokens were produced."""
+    rng = stream(seed, f"corpus:{part}")
+    names = [name for name, _ in SOURCE_WEIGHTS]
+    weights = [weight for _, weight in SOURCE_WEIGHTS]
+    produced = 0
+    while produced < n_tokens:
+        source = rng.choices(names, weights)[0]
+        if source == "news":
+            batch = [words(tree) for tree in news_document(lexicon, rng, rng.randint(3, 8), labeled_train=False)]
+        elif source == "review":
+            batch = [leaves(review_tree(rng))]
+        elif source == "scene":
+            batch = [words(scene_tree(random_scene(rng)))]
+        else:
+            title, description = headline(rng.randint(1, 4), lexicon, rng, labeled_train=False)
+            batch = [title, description]
+        for tokens in batch:
+            produced += len(tokens)
+            yield tokens
+
+
+def write_corpus(out_dir: Path, lexicon: Lexicon, seed: int, train_tokens: int, heldout_tokens: int) -> dict:
+    """Write both corpus files; return their sizes and the train vocabulary counts."""
+    (out_dir / "corpus").mkdir(parents=True, exist_ok=True)
+    info: dict = {"files": {}}
+    counts: dict[str, Counter] = {}
+    for part, budget in (("train", train_tokens), ("heldout", heldout_tokens)):
+        counter = Counter()
+        sentences = 0
+        with open(out_dir / "corpus" / f"{part}.txt", "w", encoding="utf-8", newline="\n") as handle:
+            for tokens in corpus_lines(lexicon, seed, part, budget):
+                handle.write(" ".join(tokens) + "\n")
+                counter.update(tokens)
+                sentences += 1
+        counts[part] = counter
+        info["files"][f"corpus/{part}.txt"] = {"sentences": sentences, "tokens": sum(counter.values())}
+    info["_counts"] = counts
+    return info

@@ -1,0 +1,93 @@
+"""Movie-review sentences as SST-style binary sentiment trees.
+
+Every node has a sentiment value in -2..2 (label = value + 2, 0..4):
+
+* adjectives carry their lexicon value; intensifiers (``very``) make a
+  non-neutral value extreme, downtoners (``somewhat``) make it mild;
+* ``not`` turns a value into a *mild* opposite (``not great`` -1, ``not bad`` +1);
+* ``X , but Y`` takes Y's value (the clause after ``but`` decides);
+* ``X and Y`` keeps the stronger value when they agree and is neutral when they clash.
+
+So the same adjectives occur in positive and negative sentences; word identity
+alone cannot tell the root label.
+"""
+from __future__ import annotations
+
+import random
+
+from . import lexicon as lx
+
+Tree = tuple   # (value, word) for a leaf, (value, left, right) for a phrase
+
+_ADJECTIVES = sorted(lx.SENTIMENT_ADJECTIVES)
+
+
+def value_of(tree: Tree) -> int:
+    return tree[0]
+
+
+def _sign(value: int) -> int:
+    return (value > 0) - (value < 0)
+
+
+def _adjective_phrase(rng: random.Random) -> Tree:
+    adjective = rng.choice(_ADJECTIVES)
+    value = lx.SENTIMENT_ADJECTIVES[adjective]
+    phrase: Tree = (value, adjective)
+    roll = rng.random()
+    if roll < 0.25 and value != 0:
+        phrase = (2 * _sign(value), (0, rng.choice(lx.INTENSIFIERS)), phrase)
+    elif roll < 0.4 and value != 0:
+        phrase = (_sign(value), (0, rng.choice(lx.DOWNTONERS)), phrase)
+    if rng.random() < 0.3:
+        phrase = (-_sign(value_of(phrase)), (0, "not"), phrase)
+    return phrase
+
+
+def _clause(rng: random.Random) -> Tree:
+    determiner = rng.choice(("the", "the", "this", "its"))
+    subject: Tree = (0, (0, determiner), (0, rng.choice(lx.REVIEW_NOUNS)))
+    adjective_phrase = _adjective_phrase(rng)
+    verb_phrase: Tree = (value_of(adjective_phrase), (0, rng.choice(("is", "was", "feels", "seems"))),
+                         adjective_phrase)
+    return (value_of(verb_phrase), subject, verb_phrase)
+
+
+def review_tree(rng: random.Random) -> Tree:
+    """One review sentence tree (root value decides the sentence label)."""
+    first = _clause(rng)
+    roll = rng.random()
+    if roll < 0.35:
+        second = _clause(rng)
+        value = value_of(second) if value_of(second) != 0 else value_of(first)
+        tail = (value_of(second), second, (0, "."))
+        tail = (value_of(second), (0, "but"), tail)
+        tail = (value_of(second), (0, ","), tail)
+        tree = (value, first, tail)
+    elif roll < 0.5:
+        second = _clause(rng)
+        a, b = value_of(first), value_of(second)
+        value = (a if abs(a) >= abs(b) else b) if _sign(a) * _sign(b) >= 0 else 0
+        tree = (value, (value, first, (b, (0, "and"), second)), (0, "."))
+    else:
+        tree = (value_of(first), first, (0, "."))
+    return _capitalize_first(tree)
+
+
+def _capitalize_first(tree: Tree) -> Tree:
+    if len(tree) == 2:
+        return (tree[0], tree[1][:1].upper() + tree[1][1:])
+    return (tree[0], _capitalize_first(tree[1]), tree[2])
+
+
+def tree_string(tree: Tree) -> str:
+    """PTB notation with labels 0..4: ``(3 (2 The) (3 (2 film) ...))``."""
+    if len(tree) == 2:
+        return f"({tree[0] + 2} {tree[1]})"
+    return f"({tree[0] + 2} {tree_string(tree[1])} {tree_string(tree[2])})"
+
+
+def leaves(tree: Tree) -> list[str]:
+    if len(tree) == 2:
+        return [tree[1]]
+    return leaves(tree[1]) + leaves(tree[2])

@@ -1,0 +1,146 @@
+"""Scene captions and hypotheses for SNLI-style inference.
+
+A :class:`Scene` (who does what to whom, where) renders to an annotated tree.
+Hypotheses are edits of the premise scene whose label follows from the
+world's rules, so deciding it needs the hypernym tree, negation and word
+order rather than word overlap:
+
+* entailment: a hypernym (``poodle`` -> ``dog``), a dropped adjective or place,
+  the passive with the *same* roles, or negating an action that excludes the
+  premise's one (``is running`` -> ``is not sleeping``);
+* neutral: a hyponym (``dog`` -> ``poodle``), an added adjective or place;
+* contradiction: negation, swapped roles (active or passive), a sibling
+  (``poodle`` vs ``beagle``), another place or another action.
+"""
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass, replace
+
+from . import lexicon as lx
+from .trees import Leaf, Node
+
+EXCLUSIVE_PARENTS = {"dog", "cat", "bird", "horse", "animal", "child", "fruit", "car", "toy"}
+_CHILDREN: dict[str, list[str]] = {}
+for _child, _parent in sorted(lx.HYPERNYMS.items()):
+    _CHILDREN.setdefault(_parent, []).append(_child)
+
+
+def ancestors(word: str) -> list[str]:
+    chain = []
+    while word in lx.HYPERNYMS:
+        word = lx.HYPERNYMS[word]
+        chain.append(word)
+    return chain
+
+
+def _descends_from(word: str, root: str) -> bool:
+    return root in ancestors(word)
+
+
+ANIMATES = sorted(w for w in set(lx.HYPERNYMS) | set(lx.HYPERNYMS.values())
+                  if any(_descends_from(w, r) for r in lx.SCENE_ANIMATE_ROOTS))
+OBJECTS = sorted(w for w in lx.HYPERNYMS if _descends_from(w, "toy") or _descends_from(w, "fruit"))
+FRUITS = sorted(w for w in lx.HYPERNYMS if _descends_from(w, "fruit"))
+
+
+@dataclass(frozen=True)
+class Scene:
+    subject: str
+    verb: str
+    obj: str | None = None
+    adjective: str | None = None
+    place: str | None = None
+    negated: bool = False
+    passive: bool = False     # render object first ("a cat is being chased by a dog"); roles unchanged
+
+
+def _article(word: str) -> str:
+    return "an" if word[0] in "aeiou" else "a"
+
+
+def _np(noun: str, adjective: str | None = None) -> Node:
+    first = adjective or noun
+    leaves = [Leaf("DT", _article(first))] + ([Leaf("JJ", adjective)] if adjective else []) + [Leaf("NN", noun)]
+    return Node("NP", leaves)
+
+
+def scene_tree(scene: Scene) -> Node:
+    """``(S (NP ...) (VP (VBZ is) ...) (. .))`` with the first word capitalised."""
+    forms = lx.verb_forms(scene.verb)
+    place = [Node("PP", [Leaf("IN", "in"), Node("NP", [Leaf("DT", "the"), Leaf("NN", scene.place)])])] \
+        if scene.place else []
+    if scene.passive and scene.obj:
+        subject = _np(scene.obj)
+        action = Node("VP", [Leaf("VBG", "being"), Node("VP", [Leaf("VBN", forms["pp"]),
+                      Node("PP", [Leaf("IN", "by"), _np(scene.subject, scene.adjective)]), *place])])
+    else:
+        subject = _np(scene.subject, scene.adjective)
+        action = Node("VP", [Leaf("VBG", forms["ing"]), *([_np(scene.obj)] if scene.obj else []), *place])
+    negation = [Leaf("RB", "not")] if scene.negated else []
+    tree = Node("S", [subject, Node("VP", [Leaf("VBZ", "is"), *negation, action]), Leaf(".", ".")])
+    first = tree.children[0].children[0]
+    first.word = first.word.capitalize()
+    return tree
+
+
+def random_scene(rng: random.Random) -> Scene:
+    subject = rng.choice(ANIMATES)
+    adjective = rng.choice(lx.SCENE_ADJECTIVES) if rng.random() < 0.4 else None
+    place = rng.choice(lx.SCENE_PLACES) if rng.random() < 0.5 else None
+    if rng.random() < 0.55:
+        verb = rng.choice(sorted(lx.SCENE_ACTIONS_TRANSITIVE))
+        kind = lx.SCENE_ACTIONS_TRANSITIVE[verb]
+        pool = {"animate": ANIMATES, "object": OBJECTS, "fruit": FRUITS, "any": ANIMATES + OBJECTS}[kind]
+        obj = rng.choice([w for w in pool if w != subject])
+        return Scene(subject, verb, obj, adjective, place)
+    return Scene(subject, rng.choice(lx.SCENE_ACTIONS_INTRANSITIVE), None, adjective, place)
+
+
+def _sibling(word: str, rng: random.Random) -> str | None:
+    parent = lx.HYPERNYMS.get(word)
+    if parent not in EXCLUSIVE_PARENTS:
+        return None
+    options = [w for w in _CHILDREN[parent] if w != word]
+    return rng.choice(options) if options else None
+
+
+def hypothesis(premise: Scene, label: str, rng: random.Random) -> Scene | None:
+    """An edit of ``premise`` that has ``label`` under the world's rules, or None if none applies."""
+    edits = []
+    p = premise
+    if label == "entailment":
+        if ancestors(p.subject):
+            edits.append(replace(p, subject=rng.choice(ancestors(p.subject)[:2])))
+        if p.adjective:
+            edits.append(replace(p, adjective=None))
+        if p.place:
+            edits.append(replace(p, place=None))
+        if p.obj and not p.passive:
+            edits.append(replace(p, passive=True, adjective=None))
+        if p.obj and ancestors(p.obj):
+            edits.append(replace(p, obj=ancestors(p.obj)[0]))
+        if not p.obj and not p.negated:
+            other = rng.choice([v for v in lx.SCENE_ACTIONS_INTRANSITIVE if v != p.verb])
+            edits.append(replace(p, verb=other, negated=True))
+    elif label == "neutral":
+        if p.subject in _CHILDREN:
+            edits.append(replace(p, subject=rng.choice(_CHILDREN[p.subject])))
+        if not p.adjective:
+            edits.append(replace(p, adjective=rng.choice(lx.SCENE_ADJECTIVES)))
+        if not p.place:
+            edits.append(replace(p, place=rng.choice(lx.SCENE_PLACES)))
+    else:
+        edits.append(replace(p, negated=not p.negated))
+        if p.obj and p.obj in ANIMATES:
+            swapped = replace(p, subject=p.obj, obj=p.subject, adjective=None)
+            edits.append(swapped)
+            edits.append(replace(p, passive=True, subject=p.obj, obj=p.subject, adjective=None))
+        sibling = _sibling(p.subject, rng)
+        if sibling:
+            edits.append(replace(p, subject=sibling))
+        if p.place:
+            edits.append(replace(p, place=rng.choice([x for x in lx.SCENE_PLACES if x != p.place])))
+        if not p.obj:
+            edits.append(replace(p, verb=rng.choice([v for v in lx.SCENE_ACTIONS_INTRANSITIVE if v != p.verb])))
+    return rng.choice(edits) if edits else None
