@@ -64,7 +64,8 @@ def train_and_evaluate(task, splits: dict[str, Sequence], rep: RepresentationCon
     """Fit on ``splits['train']``, select on ``splits['dev']``, score dev and ``splits['test']``.
 
     splits: read examples per split (``train``, ``dev`` and optionally ``test``).
-    Returns a dict: metrics per split, learned layer weights, dev history, timings and sizes.
+    Returns a dict: metrics per split, ``predictions[split] = (instances, predictions)`` (not
+    JSON-serialisable), learned layer weights, dev history, timings and sizes.
     Writes ``out_dir/predictions/{dev,test}<suffix>`` and Lightning's CSV logs.
     """
     out_dir = Path(out_dir)
@@ -101,7 +102,7 @@ def train_and_evaluate(task, splits: dict[str, Sequence], rep: RepresentationCon
     if checkpoint.best_model_path:
         state = torch.load(checkpoint.best_model_path, map_location="cpu", weights_only=False)["state_dict"]
         model.load_state_dict(state)
-    result = {"metrics": {}, "layer_weights": model.layer_weights(), "dev_history": model.dev_history,
+    result = {"metrics": {}, "predictions": {}, "layer_weights": model.layer_weights(), "dev_history": model.dev_history,
               "epochs": trainer.current_epoch, "best_epoch": _best_epoch(model.dev_history, task.main_metric),
               "sizes": {"train_examples": len(train_examples), "train_instances": len(train),
                         **{f"{k}_instances": len(v) for k, v in evals.items()}},
@@ -114,6 +115,7 @@ def train_and_evaluate(task, splits: dict[str, Sequence], rep: RepresentationCon
             loader = _loader(task, instances, vocab, source, int(hp.get("eval_batch_size", batch_size)), False, seed)
             predictions = predict(model, loader)
             result["metrics"][name] = task.evaluate(instances, predictions)
+            result["predictions"][name] = (instances, predictions)
             task.write_predictions(pred_dir / f"{name}{task.predictions_suffix}", instances, predictions)
     result["seconds"] = {"fit": fit_seconds, "total": time.time() - started}
     return result

@@ -1,0 +1,5 @@
+import sys
+
+from elmo_eval.cli import main
+
+sys.exit(main())

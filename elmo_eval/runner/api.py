@@ -1,0 +1,97 @@
+"""``reproduce``: plan, run and report in one call (the Python face of ``elmo-eval reproduce``)."""
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+
+from elmo_eval.runner.encoders import EncoderSetup, default_cache_dir, default_world_setup, load_official
+from elmo_eval.runner.execute import execute, run_dir
+from elmo_eval.runner.plan import FIGURE1_TASKS_DEFAULT, build_plan, shard
+from elmo_eval.runner.presets import PRESETS
+from elmo_eval.runner.report import build_report
+from elmo_eval.runner.results import RESULT_FILE
+from elmo_eval.specs import available_specs, load_spec
+from elmo_eval.word_vectors import PretrainedVectors
+
+
+def resolve_setup(profile: dict, cache_dir: Path, *, options=None, weights=None, bilm_dir=None, encoder=None,
+                  encoder_name=None, glove=None, world_seed: int = 0, progress: bool = True) -> EncoderSetup:
+    """The encoder under evaluation (see :mod:`elmo_eval.runner.encoders`)."""
+    vectors = PretrainedVectors.from_file(glove) if glove else None
+    if bilm_dir is not None:
+        options, weights = Path(bilm_dir) / "options.json", Path(bilm_dir) / "weights.hdf5"
+    if options is not None or weights is not None:
+        if options is None or weights is None:
+            raise ValueError("--options and --weights go together")
+        name = encoder_name or (Path(bilm_dir).name if bilm_dir else Path(weights).stem)
+        return EncoderSetup(name, load_official(options, weights), vectors, None,
+                            {"kind": "biLM files", "options": str(options), "weights": str(weights)})
+    if encoder is not None:
+        return EncoderSetup(encoder_name or type(encoder).__name__, encoder, vectors, None,
+                            {"kind": "user encoder", "class": type(encoder).__name__})
+    setup = default_world_setup(cache_dir, profile["world_size"], world_seed, profile["bilm_preset"], progress)
+    if vectors is not None:
+        setup.vectors = vectors
+    return setup
+
+
+def reproduce(profile: str = "default", *, out_dir=None, cache_dir=None, tasks=None, tables=None, seeds=None,
+              hp_profile=None, fractions=None, figure1_tasks=FIGURE1_TASKS_DEFAULT, options=None, weights=None,
+              bilm_dir=None, encoder=None, encoder_name=None, glove=None, data_roots=None, world_seed: int = 0,
+              shard_spec: str | None = None, dry_run: bool = False, trainer_options=None, progress: bool = True,
+              report: bool = True, significance_samples: int = 1000) -> dict:
+    """Plan the matrix, run what is not finished, rebuild the report. Returns a summary dict."""
+    if profile not in PRESETS:
+        raise ValueError(f"unknown profile {profile!r}; known: {sorted(PRESETS)}")
+    preset = dict(PRESETS[profile])
+    out_dir = Path(out_dir or Path("results") / profile)
+    cache_dir = Path(cache_dir or default_cache_dir())
+    names = list(tasks or available_specs())
+    specs = {n: load_spec(n) for n in names}
+    seed_list = list(range(seeds)) if isinstance(seeds, int) else list(seeds or preset["seeds"])
+    runs = build_plan(list(specs.values()), list(tables or preset["tables"]), seed_list,
+                      hp_profile or preset["hp_profile"], list(fractions or preset["fractions"]), figure1_tasks)
+    runs = shard(runs, shard_spec)
+    summary = {"profile": profile, "runs": len(runs), "tasks": names, "out_dir": str(out_dir),
+               "cache_dir": str(cache_dir)}
+    if dry_run:
+        print_plan(runs, specs, preset, cache_dir, options or bilm_dir or encoder)
+        return summary
+    started = time.time()
+    setup = resolve_setup(preset, cache_dir, options=options, weights=weights, bilm_dir=bilm_dir, encoder=encoder,
+                          encoder_name=encoder_name, glove=glove, world_seed=world_seed, progress=progress)
+    print(f"encoder {setup.encoder_id}: {len(runs)} runs -> {out_dir}", file=sys.stderr, flush=True)
+    written = execute(runs, specs, setup, out_dir, cache_dir, {k: Path(v) for k, v in (data_roots or {}).items()},
+                      trainer_options, progress)
+    summary.update(finished=len(written), seconds=time.time() - started, encoder=setup.encoder_id)
+    if report:
+        summary["report"] = str(build_report(out_dir, name=profile, samples=significance_samples))
+    return summary
+
+
+def print_plan(runs, specs, preset, cache_dir: Path, user_encoder) -> None:
+    """What ``--dry-run`` prints: the runs per task and table, and the caches they need."""
+    from collections import Counter
+
+    print(f"{len(runs)} runs (hp profile {runs[0].hp_profile if runs else '-'}, "
+          f"seeds {sorted({r.seed for r in runs})})")
+    per_table = Counter(t for r in runs for t in r.tables)
+    print("per table/figure: " + ", ".join(f"{t}={n}" for t, n in sorted(per_table.items())))
+    for task in specs:
+        task_runs = [r for r in runs if r.task == task]
+        if task_runs:
+            reps = sorted({f"{r.rep.name}@{r.rep.placement}" + (f"[{r.variant}]" if r.variant else "")
+                           for r in task_runs})
+            print(f"  {task}: {len(task_runs)} runs: {', '.join(reps)}")
+    elmo_tasks = sorted({r.task for r in runs if r.rep.elmo})
+    print(f"layer caches needed (one per task, shared by all its runs): {', '.join(elmo_tasks) or 'none'}")
+    if not user_encoder:
+        world = cache_dir / f"world-{preset['world_size']}-seed0"
+        bilm = cache_dir / f"bilm-{preset['bilm_preset']}-{world.name}"
+        print(f"world: {world} ({'cached' if (world / 'world.json').exists() else 'to generate'}); "
+              f"biLM: {bilm} ({'cached' if (bilm / 'weights.hdf5').exists() else 'to pretrain'})")
+
+
+def finished_runs(out_dir: Path, encoder_id: str, runs) -> int:
+    return sum((run_dir(out_dir, encoder_id, r) / RESULT_FILE).exists() for r in runs)

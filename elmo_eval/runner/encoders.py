@@ -1,0 +1,71 @@
+"""Which encoder a reproduction evaluates, and the word vectors its baseline uses.
+
+- official ELMo files (``options.json`` + ``weights.hdf5``),
+- a biLM pretrained with ``elmo-eval pretrain`` (a folder with both files),
+- any object with ``embed``, ``num_layers``, ``output_dim`` and ``fingerprint``
+  (the Python interface for a user's own encoder),
+- by default, the generated world with a ``tiny`` biLM pretrained on its
+  corpus, both cached for later runs.
+"""
+from __future__ import annotations
+
+import logging
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from elmo_eval.word_vectors import PretrainedVectors
+
+log = logging.getLogger(__name__)
+
+
+def default_cache_dir() -> Path:
+    return Path(os.environ.get("ELMO_EVAL_CACHE", Path.home() / ".cache" / "elmo-eval"))
+
+
+@dataclass
+class EncoderSetup:
+    """An encoder under evaluation plus what its runs need.
+
+    encoder_id: its row in the leaderboard. encoder: None for a word-only row.
+    vectors: the baseline's word vectors (None = randomly initialised, trained).
+    world_dir: the generated world when running on the embedded default.
+    """
+
+    encoder_id: str
+    encoder: object | None
+    vectors: PretrainedVectors | None
+    world_dir: Path | None = None
+    description: dict = field(default_factory=dict)
+
+
+def load_official(options: str | Path, weights: str | Path):
+    from elmo_eval.encoders.bilm import ElmoBiLM
+
+    model = ElmoBiLM.from_official(options, weights)
+    model.eval()
+    return model
+
+
+def default_world_setup(cache_dir: Path, world_size: str = "small", seed: int = 0, bilm_preset: str = "tiny",
+                        progress: bool = True, pretrain_options: dict | None = None) -> EncoderSetup:
+    """Generate (or reuse) the world, pretrain (or reuse) its biLM and corpus vectors."""
+    from elmo_eval.pretrain.api import pretrain_bilm
+    from elmo_eval.ppmi import corpus_vectors
+    from elmo_eval.world.generate import generate_world
+
+    world_dir = cache_dir / f"world-{world_size}-seed{seed}"
+    info = generate_world(world_dir, seed=seed, size=world_size)
+    corpus = world_dir / "corpus" / "train.txt"
+    bilm_dir = cache_dir / f"bilm-{bilm_preset}-{world_dir.name}"
+    trained = pretrain_bilm([corpus], world_dir / "corpus" / "heldout.txt", bilm_dir, preset=bilm_preset,
+                            seed=seed, progress=progress, **(pretrain_options or {}))
+    encoder = load_official(trained["options"], trained["weights"])
+    vectors = corpus_vectors(corpus, world_dir / "corpus" / "ppmi_svd_50d.txt", dim=50, seed=seed)
+    description = {"kind": "generated world + pretrained biLM", "world": str(world_dir),
+                   "world_size": world_size, "bilm_preset": bilm_preset, "bilm_dir": str(bilm_dir),
+                   "heldout_perplexity": trained.get("final_heldout_perplexity"),
+                   "unigram_perplexity": trained.get("unigram_perplexity"),
+                   "baseline_vectors": "PPMI + truncated SVD (50d) from the same corpus",
+                   "world_tokens": info.get("corpus", {}).get("train_tokens") if isinstance(info, dict) else None}
+    return EncoderSetup(f"world-bilm-{bilm_preset}", encoder, vectors, world_dir, description)

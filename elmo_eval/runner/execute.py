@@ -1,0 +1,131 @@
+"""Run a planned matrix: shared layer caches, one Lightning run each, atomic result files, resume."""
+from __future__ import annotations
+
+import logging
+import shutil
+import sys
+import time
+from pathlib import Path
+from typing import Sequence
+
+import torch
+
+from elmo_eval.runner.encoders import EncoderSetup
+from elmo_eval.runner.plan import PlannedRun
+from elmo_eval.runner.results import (PREDICTIONS_FILE, RESULT_FILE, atomic_write_json, versions,
+                                      write_predictions_pickle)
+from elmo_eval.specs import TaskSpec
+from elmo_eval.training.fields import flatten_text
+from elmo_eval.training.fit import train_and_evaluate
+from elmo_eval.training.layers import CachedLayers
+
+log = logging.getLogger(__name__)
+
+
+def _say(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+class TaskData:
+    """Reads a task's splits once and builds its layer cache once per encoder."""
+
+    def __init__(self, spec: TaskSpec, setup: EncoderSetup, data_roots: dict[str, Path], cache_dir: Path):
+        self.spec, self.setup, self.cache_dir = spec, setup, cache_dir
+        self.task = spec.build_task()
+        world = setup.world_dir is not None
+        root = setup.world_dir if world else data_roots.get(spec.name)
+        if root is None:
+            raise FileNotFoundError(
+                f"no data for task {spec.name!r}: pass --data {spec.name}=PATH or fetch/register it "
+                f"(see docs/data.md)")
+        paths = spec.split_paths(root, world=world)
+        missing = [str(p) for p in paths.values() if not p.exists()]
+        if missing:
+            raise FileNotFoundError(f"task {spec.name!r}: missing data files {missing}")
+        self.paths = paths
+        self.splits = {name: self.task.read(path) for name, path in paths.items()}
+        self._layers = None
+
+    def sentences(self) -> list[list[str]]:
+        """Every sentence the encoder must see for this task: all training instances and eval instances."""
+        out: dict[tuple, None] = {}
+        for name, examples in self.splits.items():
+            instances = (self.task.training_instances(examples) if name == "train"
+                         else self.task.eval_instances(examples))
+            for inst in instances:
+                for text in self.task.texts(inst).values():
+                    for sent in flatten_text(text)[1]:
+                        out.setdefault(tuple(sent))
+        return [list(s) for s in out if len(s)]
+
+    def layers(self, progress: bool) -> CachedLayers:
+        if self._layers is None:
+            from elmo_eval.cache import LayerCache
+
+            encoder = self.setup.encoder
+            path = self.cache_dir / "layers" / encoder.fingerprint()[:16] / f"{self.spec.name}.h5"
+            path.parent.mkdir(parents=True, exist_ok=True)
+            sentences = self.sentences()
+            started = time.time()
+            cache = LayerCache.build(path, encoder, sentences, dtype="float32", progress=progress)
+            cache.preload()
+            _say(f"  layer cache {path} ({len(sentences)} sentences, {time.time() - started:.1f}s)")
+            self._layers = CachedLayers(cache)
+        return self._layers
+
+
+def run_dir(out_dir: Path, encoder_id: str, run: PlannedRun) -> Path:
+    return out_dir / "runs" / encoder_id / run.task / run.run_id
+
+
+def execute(runs: Sequence[PlannedRun], specs: dict[str, TaskSpec], setup: EncoderSetup, out_dir: Path,
+            cache_dir: Path, data_roots: dict[str, Path] | None = None, trainer_options: dict | None = None,
+            progress: bool = True) -> list[Path]:
+    """Train and evaluate every run not already finished; returns the result files."""
+    data: dict[str, TaskData] = {}
+    written = []
+    total = len(runs)
+    for position, run in enumerate(runs, 1):
+        target = run_dir(out_dir, setup.encoder_id, run)
+        label = f"[{position}/{total}] {run.task} {run.rep.name} @{run.rep.placement} f={run.fraction:g} seed={run.seed}"
+        if (target / RESULT_FILE).exists():
+            _say(f"{label}: done already, skipped")
+            written.append(target / RESULT_FILE)
+            continue
+        _say(f"{label}: training")
+        if run.task not in data:
+            data[run.task] = TaskData(specs[run.task], setup, data_roots or {}, cache_dir)
+        task_data = data[run.task]
+        spec = specs[run.task]
+        layer_source = task_data.layers(progress) if run.rep.elmo else None
+        hp = spec.variant(run.variant, run.hp_profile)[1] if run.variant else spec.hp(run.hp_profile)
+        work = cache_dir / "work" / setup.encoder_id / run.task / run.run_id
+        if work.exists():
+            shutil.rmtree(work)  # an interrupted earlier attempt: start this run afresh
+        started = time.time()
+        torch.set_num_threads(max(1, torch.get_num_threads()))
+        result = train_and_evaluate(task_data.task, task_data.splits, run.rep, hp, work,
+                                    layer_source=layer_source, vectors=setup.vectors, seed=run.seed,
+                                    train_fraction=run.fraction, trainer_options=trainer_options,
+                                    progress=progress)
+        predictions = result.pop("predictions")
+        record = {**run.describe(), "encoder": setup.encoder_id, "encoder_description": setup.description,
+                  "hp": hp, "metric": spec.metric, "metric_label": spec.metric_label,
+                  "data": {k: str(v) for k, v in task_data.paths.items()}, **result,
+                  "wall_seconds": time.time() - started, "versions": versions()}
+        if "test" in predictions:
+            write_predictions_pickle(target / PREDICTIONS_FILE, *predictions["test"])
+        for name in ("dev", "test"):
+            src = work / "predictions" / f"{name}{task_data.task.predictions_suffix}"
+            if src.exists():
+                target.mkdir(parents=True, exist_ok=True)
+                shutil.copyfile(src, target / src.name)
+        metrics_csv = work / "logs" / "metrics.csv"
+        if metrics_csv.exists():
+            shutil.copyfile(metrics_csv, target / "training_log.csv")
+        atomic_write_json(target / RESULT_FILE, record)  # last: its presence marks the run finished
+        shutil.rmtree(work, ignore_errors=True)
+        main = record["metrics"].get("test", record["metrics"].get("dev", {})).get(spec.metric)
+        _say(f"{label}: {spec.metric}={main:.2f} ({record['wall_seconds']:.0f}s)")
+        written.append(target / RESULT_FILE)
+    return written
