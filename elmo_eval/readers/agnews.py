@@ -1,0 +1,72 @@
+"""AG News CSV: ``"class","title","description"`` with classes 1-4 (World, Sports, Business, Sci/Tech).
+
+Tokens come from a simple deterministic tokenizer over ``title + " " +
+description``: the distributed files write line breaks as a backslash, which
+becomes a space; runs of word characters are tokens and every other
+non-space character is a token of its own.
+
+The real corpus has no dev split: :func:`split_dev` carves a seeded 5% slice
+of train (documented in ``tasks/topic.toml``).
+"""
+from __future__ import annotations
+
+import csv
+import random
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from elmo_eval.readers.errors import DataFormatError
+
+CLASS_NAMES = {1: "World", 2: "Sports", 3: "Business", 4: "Sci/Tech"}
+_TOKEN = re.compile(r"\w+|[^\w\s]")
+
+
+def tokenize(text: str) -> list[str]:
+    """``"Oil's up 5%"`` -> ``["Oil", "'", "s", "up", "5", "%"]``."""
+    return _TOKEN.findall(text.replace("\\", " "))
+
+
+@dataclass
+class NewsExample:
+    """One article: class 1-4, its title and description, and the tokens of both."""
+
+    label: int
+    title: str
+    description: str
+    tokens: list[str]
+    index: int  # 0-based row index in the file
+    line_no: int
+
+
+def read_agnews(path: str | Path) -> list[NewsExample]:
+    """Every row of one AG News CSV file (a header row ``class,title,description`` is skipped)."""
+    path = Path(path)
+    out = []
+    with open(path, encoding="utf-8", newline="") as handle:
+        reader = csv.reader(handle)
+        line_no = 1  # csv keeps track of physical lines (quoted fields may span several)
+        for row in reader:
+            start, line_no = line_no, reader.line_num + 1
+            if not row or all(not cell.strip() for cell in row):
+                continue
+            if len(row) != 3:
+                raise DataFormatError(path, start, f"expected 3 fields (class, title, description), got {len(row)}")
+            raw = row[0].strip()
+            if not out and raw.lower() in ("class", "class index", "label"):
+                continue  # header
+            if raw not in ("1", "2", "3", "4"):
+                raise DataFormatError(path, start, f"class {raw!r} is not one of 1, 2, 3, 4")
+            tokens = tokenize(f"{row[1]} {row[2]}")
+            if not tokens:
+                raise DataFormatError(path, start, "title and description are both empty")
+            out.append(NewsExample(int(raw), row[1], row[2], tokens, len(out), start))
+    return out
+
+
+def split_dev(examples: list, fraction: float = 0.05, seed: int = 0) -> tuple[list, list]:
+    """``(train, dev)``: a seeded random ``fraction`` of the examples held out as dev, order kept."""
+    count = max(1, round(len(examples) * fraction))
+    held = set(random.Random(seed).sample(range(len(examples)), count))
+    return ([e for i, e in enumerate(examples) if i not in held],
+            [e for i, e in enumerate(examples) if i in held])

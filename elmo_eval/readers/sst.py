@@ -1,0 +1,110 @@
+"""Stanford Sentiment Treebank in PTB notation: one labelled binary tree per line.
+
+Every node carries a sentiment label 0-4 (very negative .. very positive):
+``(3 (2 The) (3 (2 film) (3 works)))``. The sentence label is the root's.
+SST-2 (binary) drops neutral (2) and maps 0-1 to 0 (negative), 3-4 to 1 (positive).
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from elmo_eval.readers.errors import DataFormatError
+
+NUM_CLASSES = 5
+_TOKEN = re.compile(r"\(|\)|[^\s()]+")
+
+
+@dataclass
+class SstTree:
+    """A node: its label and either children (phrase) or a word (leaf)."""
+
+    label: int
+    children: list[SstTree] = field(default_factory=list)
+    word: str | None = None
+
+    @property
+    def tokens(self) -> list[str]:
+        if self.word is not None:
+            return [self.word]
+        return [t for child in self.children for t in child.tokens]
+
+    def subtrees(self) -> list[SstTree]:
+        """This node and every node below it, in pre-order (the phrases the recipe trains on)."""
+        out = [self]
+        for child in self.children:
+            out.extend(child.subtrees())
+        return out
+
+
+@dataclass
+class SstSentence:
+    """One line of the file: the whole tree and where it came from."""
+
+    tree: SstTree
+    index: int  # 0-based sentence index in the file
+    line_no: int
+
+    @property
+    def tokens(self) -> list[str]:
+        return self.tree.tokens
+
+    @property
+    def label(self) -> int:
+        return self.tree.label
+
+
+def binary_label(label: int) -> int | None:
+    """SST-5 label -> SST-2 label (None for neutral)."""
+    return None if label == 2 else int(label > 2)
+
+
+def parse_tree(text: str, path: str | Path = "<string>", line_no: int = 1) -> SstTree:
+    """One PTB-notation tree with integer labels 0-4."""
+    tokens = _TOKEN.findall(text)
+    position = 0
+
+    def fail(message: str):
+        raise DataFormatError(path, line_no, message)
+
+    def node() -> SstTree:
+        nonlocal position
+        if position >= len(tokens) or tokens[position] != "(":
+            fail(f"expected '(' at token {position + 1}, found {tokens[position] if position < len(tokens) else 'end of line'!r}")
+        position += 1
+        if position >= len(tokens) or tokens[position] in "()":
+            fail("missing label after '(' (unbalanced parentheses?)")
+        raw = tokens[position]
+        if not raw.isdigit() or not 0 <= int(raw) < NUM_CLASSES:
+            fail(f"label {raw!r} is not an integer 0-4")
+        position += 1
+        tree = SstTree(int(raw))
+        if position < len(tokens) and tokens[position] not in "()":
+            tree.word = tokens[position]
+            position += 1
+        else:
+            while position < len(tokens) and tokens[position] == "(":
+                tree.children.append(node())
+            if not tree.children:
+                fail(f"node with label {raw} has neither a word nor children")
+        if position >= len(tokens) or tokens[position] != ")":
+            fail("unbalanced parentheses: a node is not closed")
+        position += 1
+        return tree
+
+    tree = node()
+    if position != len(tokens):
+        fail(f"unexpected {tokens[position]!r} after the end of the tree (unbalanced parentheses?)")
+    return tree
+
+
+def read_sst(path: str | Path) -> list[SstSentence]:
+    """Every tree of one SST file (blank lines are skipped)."""
+    path = Path(path)
+    out = []
+    with open(path, encoding="utf-8") as handle:
+        for line_no, line in enumerate(handle, start=1):
+            if line.strip():
+                out.append(SstSentence(parse_tree(line, path, line_no), len(out), line_no))
+    return out
