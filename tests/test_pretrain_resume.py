@@ -1,0 +1,59 @@
+"""Resuming an interrupted run, bad input, and domain adaptation from official files."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from elmo_eval.encoders.bilm import ElmoBiLM
+from elmo_eval.pretrain.api import pretrain_bilm
+from elmo_eval.pretrain.corpus import CorpusError
+from elmo_eval.pretrain.synthetic import write_corpus
+
+FAST = {"preset": "tiny", "progress": False, "seed": 0}
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory) -> dict[str, Path]:
+    root = tmp_path_factory.mktemp("corpus")
+    return {"train": write_corpus(root / "train.txt", 480, seed=0),
+            "heldout": write_corpus(root / "heldout.txt", 100, seed=1), "root": root}
+
+
+def test_interrupted_run_resumes_to_the_same_weights(corpus, tmp_path: Path) -> None:
+    small = corpus["train"]  # 480 sentences: 15 batches of 32 per epoch
+    common = dict(heldout_file=corpus["heldout"], epochs=2, batch_size=32, **FAST)
+    straight = pretrain_bilm(small, out_dir=tmp_path / "straight", **common)
+    stopped = pretrain_bilm(small, out_dir=tmp_path / "resumed", max_steps=20, **common)
+    assert stopped["global_step"] == 20  # stopped inside epoch 1 (15 batches per epoch)
+    resumed = pretrain_bilm(small, out_dir=tmp_path / "resumed", **common)
+    assert resumed["global_step"] == straight["global_step"] == 30
+    assert resumed["fingerprint"] == straight["fingerprint"]
+
+
+def test_empty_corpus_and_nothing_under_the_limit(tmp_path: Path) -> None:
+    empty = tmp_path / "empty.txt"
+    empty.write_text("\n")
+    with pytest.raises(CorpusError, match="empty.txt is empty"):
+        pretrain_bilm(empty, None, tmp_path / "out", **FAST)
+    long = tmp_path / "long.txt"
+    long.write_text("a b c d e f\n" * 5)
+    with pytest.raises(CorpusError, match="no train sentence of at most 3 tokens"):
+        pretrain_bilm(long, None, tmp_path / "out", max_sentence_length=3, **FAST)
+
+
+def test_domain_adaptation_from_official_files(elmo_fixture_dir: Path, corpus, tmp_path: Path) -> None:
+    options, weights = elmo_fixture_dir / "options.json", elmo_fixture_dir / "lm_weights.hdf5"
+    original = ElmoBiLM.from_official(options, weights)
+    result = pretrain_bilm(corpus["heldout"], None, tmp_path / "adapted", heldout_fraction=0.1, epochs=1,
+                           init_from=(options, weights), **FAST)
+    assert json.loads(Path(result["options"]).read_text()) == json.loads(options.read_text())
+    adapted = ElmoBiLM.from_official(result["options"], result["weights"])
+    assert result["initialised_from"] and adapted.fingerprint() != original.fingerprint()
+    # Fine-tuned, not re-initialised: the char embedding moved only a little from the original.
+    before = original.char_cnn.state_dict()
+    after = adapted.char_cnn.state_dict()
+    name = next(iter(before))
+    assert (after[name] - before[name]).abs().max() < 0.1
+    assert result["heldout_perplexity"] and result["unigram_perplexity"]
