@@ -13,6 +13,8 @@ COMMAND_MODULES = (
     "elmo_eval.pretrain.cli",      # pretrain
     "elmo_eval.encoders.embed_cli",  # embed
     "elmo_eval.assets.cli",        # fetch, data
+    "elmo_eval.metrics.srl_eval",  # srl-eval
+    "elmo_eval.metrics.coref",     # coref-score
 )
 
 

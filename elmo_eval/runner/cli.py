@@ -62,7 +62,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     rep.add_argument("--cache-dir", help="world, biLM, layer caches, work files (default $ELMO_EVAL_CACHE or "
                                          "~/.cache/elmo-eval)")
     rep.add_argument("--tasks", nargs="+", help="task specs to run (default: every tasks/*.toml)")
-    rep.add_argument("--tables", nargs="+", choices=["table1", "table2", "table3", "figure1", "ablations", "topic"])
+    rep.add_argument("--tables", nargs="+", choices=["table1", "table2", "table3", "figure1", "ablations", "topic", "variants"])
     rep.add_argument("--seeds", type=int, help="number of seeds (0..N-1)")
     rep.add_argument("--hp-profile", help="override the task hyperparameter profile (tiny | paper)")
     rep.add_argument("--options", help="biLM options.json (official AllenNLP format)")

@@ -56,7 +56,7 @@ def build_plan(specs: list[TaskSpec], tables: list[str], seeds: list[int], hp_pr
                has_elmo: bool = True) -> list[PlannedRun]:
     """All runs the requested tables need, deduplicated, in a stable order.
 
-    tables: any of table1, table2, table3, figure1, ablations, topic (figure2
+    tables: any of table1, table2, table3, figure1, ablations, topic, variants (figure2
     reads the layer weights of every ELMo run, so it needs no runs of its own).
     ``has_elmo=False`` (a word-only encoder) keeps only baseline runs.
     """
@@ -72,10 +72,13 @@ def build_plan(specs: list[TaskSpec], tables: list[str], seeds: list[int], hp_pr
     for spec in specs:
         placement = spec.setup.get("elmo_placement", "input")
         base = standard_representation("baseline", placement)
-        if spec.variants and "topic" in tables:
+        # The topic task's variants are the source article's configurations (their own table);
+        # other tasks' variants are extra named configurations, run when "variants" is asked for.
+        variant_table = "topic" if spec.name == "topic" else "variants"
+        if spec.variants and variant_table in tables:
             for name in spec.variants:
                 rep, _ = spec.variant(name, hp_profile)
-                add(spec, rep, "topic", variant=name)
+                add(spec, rep, variant_table, variant=name)
         if "table1" in tables:
             add(spec, base, "table1")
             add(spec, _elmo_rep(spec), "table1")

@@ -13,7 +13,7 @@ PRESETS: dict[str, dict] = {
     },
     "full": {
         "hp_profile": "tiny", "seeds": [0, 1, 2], "world_size": "small", "bilm_preset": "tiny",
-        "tables": ["table1", "table2", "table3", "figure1", "ablations", "topic"],
+        "tables": ["table1", "table2", "table3", "figure1", "ablations", "topic", "variants"],
         "fractions": [0.01, 0.1, 0.3, 1.0],
     },
     "paper": {
