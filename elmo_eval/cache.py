@@ -1,0 +1,281 @@
+"""On-disk cache of frozen-encoder layers, one entry per distinct sentence.
+
+The biLM is frozen, so each sentence's stack of layers is computed once and
+read back by the task heads. One HDF5 file holds:
+
+- ``rows``: ``[n_tokens_total, layers, dim]`` (float16 or float32), grown in chunks;
+  a sentence is a contiguous slice of rows, its tokens in order;
+- ``keys`` ``[n]`` (sha1 hex of the tokens), ``offsets`` ``[n]``, ``lengths`` ``[n]``: the index;
+- attributes ``fingerprint`` (the encoder's), ``dtype``, ``layers``, ``dim`` and
+  ``n_sentences`` (how many index entries are committed).
+
+Crash safety: a cache is built in ``<path>.partial`` and renamed to ``<path>``
+only when every requested sentence is in it, so a file at ``<path>`` is always
+complete. Within the partial file each chunk writes its rows, then its index
+entries, and only then bumps ``n_sentences`` and flushes; rows or index entries
+beyond ``n_sentences`` are ignored and overwritten on resume. Re-running
+:meth:`LayerCache.build` after an interrupt continues from the partial file;
+running it on a finished cache with new sentences extends it. A different
+encoder fingerprint raises :class:`CacheMismatchError`; caches are never mixed.
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Protocol
+
+import h5py
+import numpy as np
+import torch
+from tqdm.auto import tqdm
+
+_FORMAT_NAME = "elmo_eval.layer_cache"
+_FORMAT_VERSION = 1
+_ROWS_PER_CHUNK = 64
+
+
+def sentence_key(tokens: Sequence[str]) -> str:
+    """Cache key of a tokenised sentence: sha1 hex of the tokens joined by U+001F."""
+    return hashlib.sha1("\x1f".join(tokens).encode("utf-8")).hexdigest()
+
+
+class CacheMismatchError(Exception):
+    """The cache was written by another encoder (fingerprints differ) or is not a layer cache."""
+
+
+class LayerEncoder(Protocol):
+    """What :meth:`LayerCache.build` needs from an encoder (e.g. :class:`~elmo_eval.encoders.ElmoBiLM`)."""
+
+    num_layers: int
+    output_dim: int
+
+    def embed(self, sentences: list[list[str]]) -> tuple[torch.Tensor, torch.Tensor]: ...
+
+    def fingerprint(self) -> str: ...
+
+
+def _partial_path(path: Path) -> Path:
+    return path.with_name(path.name + ".partial")
+
+
+def _describe(tokens: Sequence[str], limit: int = 80) -> str:
+    text = " ".join(tokens)
+    return repr(text if len(text) <= limit else text[:limit] + "...")
+
+
+class LayerCache:
+    """Read-only view of a finished cache (see the module docstring for the layout).
+
+    Attributes: ``path``, ``num_layers``, ``dim``, ``fingerprint``, ``dtype`` (storage dtype name).
+    """
+
+    def __init__(self, path: str | os.PathLike, expected_fingerprint: str | None = None):
+        self.path = Path(path)
+        if not self.path.is_file():
+            hint = ""
+            if _partial_path(self.path).exists():
+                hint = f" ({_partial_path(self.path)} exists: an interrupted build; re-run it to finish)"
+            raise FileNotFoundError(f"layer cache {self.path} does not exist{hint}")
+        try:
+            self._file = h5py.File(self.path, "r")
+        except OSError as error:
+            raise CacheMismatchError(f"{self.path} is not a readable HDF5 layer cache: {error}") from error
+        attrs = self._file.attrs
+        if attrs.get("format") != _FORMAT_NAME:
+            self._file.close()
+            raise CacheMismatchError(f"{self.path} is an HDF5 file but not a layer cache "
+                                     f"(attribute format={attrs.get('format')!r})")
+        self.fingerprint = str(attrs["fingerprint"])
+        if expected_fingerprint is not None and expected_fingerprint != self.fingerprint:
+            self._file.close()
+            raise CacheMismatchError(f"{self.path} was written by an encoder with fingerprint "
+                                     f"{self.fingerprint[:16]}..., expected {expected_fingerprint[:16]}...; "
+                                     "rebuild the cache (or use another path) for these weights")
+        self.num_layers = int(attrs["layers"])
+        self.dim = int(attrs["dim"])
+        self.dtype = str(attrs["dtype"])
+        self._rows = self._file["rows"]
+        self._index = _read_index(self._file)
+        self._preloaded: np.ndarray | None = None
+
+    def __len__(self) -> int:
+        return len(self._index)
+
+    def __contains__(self, tokens: Sequence[str]) -> bool:
+        return sentence_key(tokens) in self._index
+
+    def preload(self) -> LayerCache:
+        """Read all rows into RAM (storage dtype) so later reads avoid HDF5; for small caches."""
+        self._preloaded = self._rows[...]
+        return self
+
+    def get(self, tokens: Sequence[str]) -> np.ndarray:
+        """``[layers, n_tokens, dim]`` float32 for one sentence; KeyError if it was never cached."""
+        try:
+            offset, length = self._index[sentence_key(tokens)]
+        except KeyError:
+            raise KeyError(f"sentence {_describe(tokens)} ({len(tokens)} tokens) is not in layer cache "
+                           f"{self.path}") from None
+        if length == 0:
+            return np.zeros((self.num_layers, 0, self.dim), dtype=np.float32)
+        source = self._preloaded if self._preloaded is not None else self._rows
+        rows = source[offset: offset + length]  # [n, layers, dim]; only this slice is read
+        return np.ascontiguousarray(rows.transpose(1, 0, 2), dtype=np.float32)
+
+    def batch(self, sentences: Sequence[Sequence[str]]) -> tuple[torch.Tensor, torch.Tensor]:
+        """``(layers [B, layers, T, dim] float32, mask [B, T] bool)``, right-padded with zeros."""
+        longest = max((len(s) for s in sentences), default=0)
+        layers = torch.zeros(len(sentences), self.num_layers, longest, self.dim)
+        mask = torch.zeros(len(sentences), longest, dtype=torch.bool)
+        for row, tokens in enumerate(sentences):
+            n = len(tokens)
+            layers[row, :, :n] = torch.from_numpy(self.get(tokens))
+            mask[row, :n] = True
+        return layers, mask
+
+    def close(self) -> None:
+        if self._file.id.valid:
+            self._file.close()
+
+    def __enter__(self) -> LayerCache:  # noqa: PYI034
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    # ------------------------------------------------------------------ building
+    @classmethod
+    def build(cls, path: str | os.PathLike, encoder: LayerEncoder, sentences: Iterable[Sequence[str]], *,
+              dtype: str = "float16", batch_size: int = 64, progress: bool = True) -> LayerCache:
+        """Make sure every sentence is cached at ``path`` and open it.
+
+        Sentences are de-duplicated by key and sorted by length so batches carry
+        little padding; each batch is appended and committed, so an interrupted
+        build resumes where it stopped. Raises :class:`CacheMismatchError` when
+        an existing (partial) cache has another fingerprint or storage dtype.
+        """
+        if dtype not in ("float16", "float32"):
+            raise ValueError(f"dtype must be 'float16' or 'float32', got {dtype!r}")
+        if batch_size < 1:
+            raise ValueError(f"batch_size must be >= 1, got {batch_size}")
+        path = Path(path)
+        partial = _partial_path(path)
+        fingerprint = encoder.fingerprint()
+        unique: dict[str, list[str]] = {}
+        for tokens in sentences:
+            unique.setdefault(sentence_key(tokens), list(tokens))
+
+        if not partial.exists() and path.exists():
+            with cls(path) as existing:
+                _check_compatible(path, existing.fingerprint, existing.dtype, fingerprint, dtype)
+                if all(key in existing._index for key in unique):
+                    return cls(path, expected_fingerprint=fingerprint)
+            os.replace(path, partial)  # extend it; it is complete again only after the rename back
+
+        with _PartialCache(partial, fingerprint, dtype, encoder.num_layers, encoder.output_dim) as writer:
+            todo = [tokens for key, tokens in unique.items() if key not in writer.index]
+            todo.sort(key=len, reverse=True)
+            with tqdm(total=len(todo), desc=f"embedding -> {path.name}", unit="sent",
+                      disable=not progress) as bar:
+                for start in range(0, len(todo), batch_size):
+                    chunk = todo[start: start + batch_size]
+                    layers, mask = encoder.embed(chunk)
+                    writer.append(chunk, layers, mask)
+                    bar.update(len(chunk))
+        os.replace(partial, path)
+        return cls(path, expected_fingerprint=fingerprint)
+
+
+def _check_compatible(path: Path, found_fp: str, found_dtype: str, fingerprint: str, dtype: str) -> None:
+    if found_fp != fingerprint:
+        raise CacheMismatchError(f"{path} holds layers of an encoder with fingerprint {found_fp[:16]}..., "
+                                 f"not this encoder's {fingerprint[:16]}...; use another path or delete it")
+    if found_dtype != dtype:
+        raise CacheMismatchError(f"{path} stores {found_dtype}, asked for {dtype}; use another path")
+
+
+def _read_index(handle: h5py.File) -> dict[str, tuple[int, int]]:
+    """Committed index entries (the first ``n_sentences``) as ``key -> (offset, length)``."""
+    count = int(handle.attrs["n_sentences"])
+    keys = handle["keys"][:count]
+    offsets = handle["offsets"][:count]
+    lengths = handle["lengths"][:count]
+    return {key.decode("ascii"): (int(off), int(n)) for key, off, n in zip(keys, offsets, lengths)}
+
+
+class _PartialCache:
+    """Appender for ``<path>.partial`` (creates it, or reopens it to resume)."""
+
+    def __init__(self, path: Path, fingerprint: str, dtype: str, num_layers: int, dim: int):
+        self.path = path
+        if path.exists():
+            try:
+                self.file = h5py.File(path, "a")
+            except OSError as error:
+                raise CacheMismatchError(f"cannot resume from {path}: not a readable HDF5 file ({error}); "
+                                         "delete it to start over") from error
+            attrs = self.file.attrs
+            if attrs.get("format") != _FORMAT_NAME:
+                self.file.close()
+                raise CacheMismatchError(f"{path} is not a partial layer cache; delete it to start over")
+            try:
+                _check_compatible(path, str(attrs["fingerprint"]), str(attrs["dtype"]), fingerprint, dtype)
+            except CacheMismatchError:
+                self.file.close()
+                raise
+        else:
+            self.file = h5py.File(path, "w")
+            attrs = self.file.attrs
+            attrs["format"] = _FORMAT_NAME
+            attrs["version"] = _FORMAT_VERSION
+            attrs["fingerprint"] = fingerprint
+            attrs["dtype"] = dtype
+            attrs["layers"] = num_layers
+            attrs["dim"] = dim
+            attrs["n_sentences"] = 0
+            self.file.create_dataset("rows", shape=(0, num_layers, dim), maxshape=(None, num_layers, dim),
+                                     dtype=dtype, chunks=(_ROWS_PER_CHUNK, num_layers, dim))
+            for name, kind in (("keys", "S40"), ("offsets", "i8"), ("lengths", "i8")):
+                self.file.create_dataset(name, shape=(0,), maxshape=(None,), dtype=kind, chunks=(1024,))
+            self.file.flush()
+        self.index = _read_index(self.file)
+        self.count = len(self.index)
+        # Rows past the last committed sentence are leftovers of an interrupted append.
+        self.rows_used = max((off + n for off, n in self.index.values()), default=0)
+
+    def append(self, sentences: list[list[str]], layers: torch.Tensor, mask: torch.Tensor) -> None:
+        """Store one batch: ``layers`` ``[B, L, T, D]``, ``mask`` ``[B, T]`` -> rows, then index, then commit."""
+        lengths = np.array([len(s) for s in sentences], dtype=np.int64)
+        found = mask.sum(dim=1).cpu().numpy()
+        if not np.array_equal(found, lengths):
+            bad = int(np.nonzero(found != lengths)[0][0])
+            raise ValueError(f"encoder returned {found[bad]} positions for sentence "
+                             f"{_describe(sentences[bad])} with {lengths[bad]} tokens")
+        # [B, T, L, D][mask] keeps sentences in batch order and tokens in order.
+        token_rows = layers.transpose(1, 2)[mask.bool()].cpu().numpy()
+        rows = self.file["rows"]
+        start = self.rows_used
+        rows.resize(start + len(token_rows), axis=0)
+        if len(token_rows):
+            rows[start:] = token_rows.astype(rows.dtype)
+        offsets = start + np.concatenate([[0], np.cumsum(lengths)[:-1]])
+        new_count = self.count + len(sentences)
+        for name, values in (("keys", np.array([sentence_key(s) for s in sentences], dtype="S40")),
+                             ("offsets", offsets), ("lengths", lengths)):
+            self.file[name].resize(new_count, axis=0)
+            self.file[name][self.count:new_count] = values
+        self.file.flush()
+        self.file.attrs["n_sentences"] = new_count  # the commit point
+        self.file.flush()
+        for sentence, offset, length in zip(sentences, offsets, lengths):
+            self.index[sentence_key(sentence)] = (int(offset), int(length))
+        self.count = new_count
+        self.rows_used = start + len(token_rows)
+
+    def __enter__(self) -> _PartialCache:  # noqa: PYI034
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.file.close()

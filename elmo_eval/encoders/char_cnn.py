@@ -1,0 +1,99 @@
+"""Character CNN: char ids -> context-independent token vectors ``e``.
+
+embed chars -> per filter bank: valid cross-correlation, max over positions,
+activation -> concatenate banks -> highway -> linear projection.
+"""
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+import torch
+from torch import nn
+
+from .char_ids import MAX_CHARS_PER_TOKEN, N_CHARACTERS
+from .highway import Highway
+
+_ACTIVATIONS = {"relu": torch.relu, "tanh": torch.tanh}
+
+
+class CharacterCNN(nn.Module):
+    """Token embedder of the ELMo biLM.
+
+    Submodules / parameters:
+      - ``char_embedding``: ``nn.Embedding(n_characters, char_dim, padding_idx=0)``;
+        row 0 (id 0 = "no token") is all zeros; the official ``char_embed`` is rows 1..
+      - ``convolutions``: ``nn.ModuleList`` of ``nn.Conv1d(char_dim, count, width)``, in file order
+      - ``highway``: :class:`Highway` over ``n_filters = sum(counts)``
+      - ``projection_weight`` ``[n_filters, projection_dim]`` (TF orientation), ``projection_bias``
+    """
+
+    def __init__(self, char_dim: int, filters: Sequence[Sequence[int]], n_highway: int, projection_dim: int,
+                 activation: str = "relu", n_characters: int = N_CHARACTERS):
+        super().__init__()
+        if activation not in _ACTIVATIONS:
+            raise ValueError(f"char_cnn activation must be one of {sorted(_ACTIVATIONS)}, got {activation!r}")
+        self.char_dim = char_dim
+        self.filters = [(int(w), int(n)) for w, n in filters]
+        self.n_filters = sum(n for _, n in self.filters)
+        self.projection_dim = projection_dim
+        self.activation = activation
+        self.n_characters = n_characters
+        self.char_embedding = nn.Embedding(n_characters, char_dim, padding_idx=0)
+        self.convolutions = nn.ModuleList([nn.Conv1d(char_dim, n, w) for w, n in self.filters])
+        self.highway = Highway(self.n_filters, n_highway)
+        self.projection_weight = nn.Parameter(torch.empty(self.n_filters, projection_dim))
+        self.projection_bias = nn.Parameter(torch.empty(projection_dim))
+        self.reset_parameters()
+
+    def reset_parameters(self, generator: torch.Generator | None = None) -> None:
+        """bilm-tf's init: chars uniform(-1, 1), filters normal(0, sqrt(1/(width*char_dim))),
+        projection normal(0, sqrt(1/n_filters)), zero biases; id 0 stays the zero vector."""
+        with torch.no_grad():
+            self.char_embedding.weight.uniform_(-1.0, 1.0, generator=generator)
+            self.char_embedding.weight[0].zero_()
+            for (width, _), conv in zip(self.filters, self.convolutions):
+                conv.weight.normal_(0.0, math.sqrt(1.0 / (width * self.char_dim)), generator=generator)
+                conv.bias.zero_()
+            self.highway.reset_parameters(generator)
+            self.projection_weight.normal_(0.0, math.sqrt(1.0 / self.n_filters), generator=generator)
+            self.projection_bias.zero_()
+
+    def forward(self, char_ids: torch.Tensor) -> torch.Tensor:
+        """``char_ids`` ``[..., 50]`` int -> token embeddings ``[..., projection_dim]``.
+
+        All tokens go through each conv bank in one matmul (see :meth:`_bank_max`).
+        """
+        if char_ids.shape[-1] != MAX_CHARS_PER_TOKEN:
+            raise ValueError(f"char ids must have {MAX_CHARS_PER_TOKEN} ids per token, "
+                             f"got shape {tuple(char_ids.shape)}")
+        lead_shape = char_ids.shape[:-1]
+        flat_ids = char_ids.reshape(-1, MAX_CHARS_PER_TOKEN)
+        if flat_ids.shape[0] == 0:
+            return torch.zeros(*lead_shape, self.projection_dim, dtype=self.projection_weight.dtype,
+                               device=self.projection_weight.device)
+        chars = self.char_embedding(flat_ids)  # [tokens, 50, char_dim]
+        activate = _ACTIVATIONS[self.activation]
+        banks = [activate(self._bank_max(chars, conv)) for conv in self.convolutions]
+        features = torch.cat(banks, dim=1)  # [tokens, n_filters]
+        features = self.highway(features)
+        embedded = torch.addmm(self.projection_bias, features, self.projection_weight)
+        return embedded.reshape(*lead_shape, self.projection_dim)
+
+    @staticmethod
+    def _bank_max(chars: torch.Tensor, conv: nn.Conv1d) -> torch.Tensor:
+        """Valid cross-correlation of one filter bank, max over positions.
+
+        ``chars`` ``[tokens, 50, char_dim]`` -> ``[tokens, count]``. Computed as one matmul of
+        all windows ``[tokens * positions, char_dim * width]`` with the filters (same numbers as
+        ``conv``, ~1.6x faster than ``Conv1d`` on CPU for these shapes). Max is taken before the
+        activation (as in bilm-tf; relu and tanh are monotone, so it equals max of activations).
+        """
+        count, char_dim, width = conv.weight.shape
+        tokens, n_chars, _ = chars.shape
+        positions = n_chars - width + 1
+        windows = chars.unfold(1, width, 1)  # [tokens, positions, char_dim, width]
+        windows = windows.reshape(tokens * positions, char_dim * width)
+        filters = conv.weight.permute(1, 2, 0).reshape(char_dim * width, count)
+        responses = torch.addmm(conv.bias, windows, filters)  # [tokens * positions, count]
+        return responses.reshape(tokens, positions, count).amax(dim=1)

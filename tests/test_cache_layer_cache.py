@@ -1,0 +1,145 @@
+"""LayerCache: build, read back, resume after an interrupt, extend, and refuse foreign caches."""
+from __future__ import annotations
+
+import argparse
+
+import h5py
+import numpy as np
+import pytest
+import torch
+from test_encoder_bilm import TINY_OPTIONS
+
+from elmo_eval.cache import CacheMismatchError, LayerCache, sentence_key
+from elmo_eval.encoders import ElmoBiLM, export_official
+
+SENTENCES = [["The", "cat", "sat", "."], ["A", "dog"], ["The", "cat", "sat", "."], [],
+             ["naïve", "東京", "x" * 70], ["one"], [f"w{i}" for i in range(30)], ["A", "dog", "barks"]]
+
+
+class CountingEncoder:
+    """Wraps an encoder; records what it was asked; optionally fails after ``fail_after`` batches."""
+
+    def __init__(self, inner, fail_after: int | None = None):
+        self.inner, self.fail_after = inner, fail_after
+        self.num_layers, self.output_dim = inner.num_layers, inner.output_dim
+        self.seen: list[list[str]] = []
+        self.batches = 0
+
+    def fingerprint(self):
+        return self.inner.fingerprint()
+
+    def embed(self, sentences):
+        if self.fail_after is not None and self.batches >= self.fail_after:
+            raise KeyboardInterrupt("simulated interrupt")
+        self.batches += 1
+        self.seen.extend(sentences)
+        return self.inner.embed(sentences)
+
+
+@pytest.fixture
+def bilm():
+    return ElmoBiLM.from_options(TINY_OPTIONS, seed=7)
+
+
+def test_sentence_key():
+    import hashlib
+    assert sentence_key(["a", "b"]) == hashlib.sha1(b"a\x1fb").hexdigest()
+    assert sentence_key(["a b"]) != sentence_key(["a", "b"])
+
+
+def test_float32_cache_equals_live_encoder(bilm, tmp_path):
+    encoder = CountingEncoder(bilm)
+    cache = LayerCache.build(tmp_path / "c.h5", encoder, SENTENCES, dtype="float32", batch_size=3,
+                             progress=False)
+    assert len(encoder.seen) == 7 and len(cache) == 7  # the duplicate is embedded once
+    assert (cache.num_layers, cache.dim, cache.fingerprint) == (3, 16, bilm.fingerprint())
+    for sentence in SENTENCES:
+        live, _ = bilm.embed([sentence])
+        np.testing.assert_allclose(cache.get(sentence), live[0].numpy(), atol=1e-6, rtol=1e-5)
+        assert sentence in cache
+    assert cache.get([]).shape == (3, 0, 16)
+    layers, mask = cache.batch(SENTENCES[:3])
+    live_layers, live_mask = bilm.embed(SENTENCES[:3])
+    assert torch.equal(mask, live_mask)
+    torch.testing.assert_close(layers, live_layers, atol=1e-6, rtol=1e-5)
+    with pytest.raises(KeyError, match="'never seen' .*not in layer cache"):
+        cache.get(["never", "seen"])
+    assert cache.preload() is cache
+    np.testing.assert_allclose(cache.get(SENTENCES[6]), bilm.embed([SENTENCES[6]])[0][0].numpy(), atol=1e-6)
+    cache.close()
+
+
+def test_float16_cache_within_tolerance(bilm, tmp_path):
+    cache = LayerCache.build(tmp_path / "c.h5", bilm, SENTENCES, progress=False)
+    with h5py.File(tmp_path / "c.h5", "r") as handle:
+        assert handle["rows"].dtype == np.float16 and handle["rows"].shape == (4 + 2 + 0 + 3 + 1 + 30 + 3, 3, 16)
+    for sentence in SENTENCES:
+        live = bilm.embed([sentence])[0][0].numpy()
+        got = cache.get(sentence)
+        assert got.dtype == np.float32
+        np.testing.assert_allclose(got, live, atol=2e-3, rtol=2e-3)
+
+
+def test_resume_after_interrupt_computes_only_missing(bilm, tmp_path):
+    path = tmp_path / "c.h5"
+    failing = CountingEncoder(bilm, fail_after=2)
+    with pytest.raises(KeyboardInterrupt):
+        LayerCache.build(path, failing, SENTENCES, dtype="float32", batch_size=2, progress=False)
+    assert not path.exists() and (tmp_path / "c.h5.partial").exists()
+    with pytest.raises(FileNotFoundError, match="interrupted build"):
+        LayerCache(path)
+    done_before = {sentence_key(s) for s in failing.seen}
+    assert len(done_before) == 4
+    resumed = CountingEncoder(bilm)
+    cache = LayerCache.build(path, resumed, SENTENCES, dtype="float32", batch_size=2, progress=False)
+    assert len(resumed.seen) == 3 and not done_before & {sentence_key(s) for s in resumed.seen}
+    assert not (tmp_path / "c.h5.partial").exists() and len(cache) == 7
+    for sentence in SENTENCES:
+        np.testing.assert_allclose(cache.get(sentence), bilm.embed([sentence])[0][0].numpy(), atol=1e-6)
+    cache.close()
+    # Extending a finished cache embeds only the new sentence; nothing at all when all are present.
+    extra = CountingEncoder(bilm)
+    cache = LayerCache.build(path, extra, SENTENCES + [["brand", "new"]], dtype="float32", progress=False)
+    assert extra.seen == [["brand", "new"]] and len(cache) == 8
+    np.testing.assert_allclose(cache.get(SENTENCES[0]), bilm.embed([SENTENCES[0]])[0][0].numpy(), atol=1e-6)
+    cache.close()
+    idle = CountingEncoder(bilm)
+    LayerCache.build(path, idle, SENTENCES, dtype="float32", progress=False).close()
+    assert idle.seen == []
+
+
+def test_other_weights_are_refused(bilm, tmp_path):
+    path = tmp_path / "c.h5"
+    LayerCache.build(path, bilm, SENTENCES[:2], progress=False).close()
+    other = ElmoBiLM.from_options(TINY_OPTIONS, seed=8)
+    with pytest.raises(CacheMismatchError, match="fingerprint"):
+        LayerCache.build(path, other, SENTENCES, progress=False)
+    with pytest.raises(CacheMismatchError, match="fingerprint"):
+        LayerCache(path, expected_fingerprint=other.fingerprint())
+    with pytest.raises(CacheMismatchError, match="float16"):
+        LayerCache.build(path, bilm, SENTENCES, dtype="float32", progress=False)
+    # A partial file of other weights is refused too, and the finished cache is intact.
+    failing = CountingEncoder(other, fail_after=1)
+    with pytest.raises(KeyboardInterrupt):
+        LayerCache.build(tmp_path / "d.h5", failing, SENTENCES, batch_size=2, progress=False)
+    with pytest.raises(CacheMismatchError, match="fingerprint"):
+        LayerCache.build(tmp_path / "d.h5", bilm, SENTENCES, progress=False)
+    assert len(LayerCache(path, expected_fingerprint=bilm.fingerprint())) == 2
+    (tmp_path / "plain.h5").write_bytes(b"not hdf5")
+    with pytest.raises(CacheMismatchError, match="plain.h5"):
+        LayerCache(tmp_path / "plain.h5")
+
+
+def test_embed_cli(bilm, tmp_path):
+    from elmo_eval.encoders.embed_cli import register
+    options_path, weights_path = export_official(bilm, tmp_path / "model")
+    (tmp_path / "in.txt").write_text("The cat sat .\n\nA dog\n", encoding="utf-8")
+    parser = argparse.ArgumentParser()
+    register(parser.add_subparsers())
+    args = parser.parse_args(["embed", "--options", str(options_path), "--weights", str(weights_path),
+                              "--input", str(tmp_path / "in.txt"), "--output", str(tmp_path / "c.h5"),
+                              "--dtype", "float32", "--batch-size", "1"])
+    assert args.func(args) == 0
+    with LayerCache(tmp_path / "c.h5", expected_fingerprint=bilm.fingerprint()) as cache:
+        assert len(cache) == 2
+        np.testing.assert_allclose(cache.get(["A", "dog"]), bilm.embed([["A", "dog"]])[0][0].numpy(), atol=1e-6)
