@@ -5,6 +5,7 @@ import argparse
 import importlib
 import logging
 import sys
+import warnings
 
 # (module, what it adds); each module has register(subparsers) and sets args.func(args) -> int | None.
 COMMAND_MODULES = (
@@ -35,6 +36,15 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.WARNING,
                         format="%(levelname)s %(name)s: %(message)s")
+    if not args.verbose:
+        # Lightning announces accelerators and tips at INFO on every Trainer. It sets its logger's
+        # level when imported, so import it first, then quieten it.
+        import pytorch_lightning  # noqa: F401
+
+        for name in ("pytorch_lightning", "lightning", "lightning.pytorch", "lightning_fabric"):
+            logging.getLogger(name).setLevel(logging.WARNING)
+        warnings.filterwarnings("ignore", message=".*LeafSpec.*")
+        warnings.filterwarnings("ignore", message=".*does not have many workers.*")
     if not getattr(args, "func", None):
         parser.print_help()
         return 2

@@ -11,12 +11,12 @@ of train (documented in ``tasks/topic.toml``).
 from __future__ import annotations
 
 import csv
-import random
 import re
 from dataclasses import dataclass
 from pathlib import Path
 
 from elmo_eval.readers.errors import DataFormatError
+from elmo_eval.readers.splits import split_dev  # noqa: F401  (re-exported: AG News has no dev split)
 
 CLASS_NAMES = {1: "World", 2: "Sports", 3: "Business", 4: "Sci/Tech"}
 _TOKEN = re.compile(r"\w+|[^\w\s]")
@@ -62,11 +62,3 @@ def read_agnews(path: str | Path) -> list[NewsExample]:
                 raise DataFormatError(path, start, "title and description are both empty")
             out.append(NewsExample(int(raw), row[1], row[2], tokens, len(out), start))
     return out
-
-
-def split_dev(examples: list, fraction: float = 0.05, seed: int = 0) -> tuple[list, list]:
-    """``(train, dev)``: a seeded random ``fraction`` of the examples held out as dev, order kept."""
-    count = max(1, round(len(examples) * fraction))
-    held = set(random.Random(seed).sample(range(len(examples)), count))
-    return ([e for i, e in enumerate(examples) if i not in held],
-            [e for i, e in enumerate(examples) if i in held])

@@ -5,7 +5,14 @@ import sys
 import time
 from pathlib import Path
 
-from elmo_eval.runner.encoders import EncoderSetup, default_cache_dir, default_world_setup, load_official
+from elmo_eval.runner.encoders import (
+    EncoderSetup,
+    default_cache_dir,
+    default_world_setup,
+    load_official,
+    prepare_world,
+    world_vectors,
+)
 from elmo_eval.runner.execute import execute, run_dir
 from elmo_eval.runner.plan import FIGURE1_TASKS_DEFAULT, build_plan, shard
 from elmo_eval.runner.presets import PRESETS
@@ -16,35 +23,48 @@ from elmo_eval.word_vectors import PretrainedVectors
 
 
 def resolve_setup(profile: dict, cache_dir: Path, *, options=None, weights=None, bilm_dir=None, encoder=None,
-                  encoder_name=None, glove=None, world_seed: int = 0, progress: bool = True) -> EncoderSetup:
-    """The encoder under evaluation (see :mod:`elmo_eval.runner.encoders`)."""
+                  encoder_name=None, glove=None, world_seed: int = 0, use_world: bool = True,
+                  progress: bool = True) -> EncoderSetup:
+    """The encoder under evaluation and the data it runs on (see :mod:`elmo_eval.runner.encoders`).
+
+    Without a biLM or encoder, a tiny biLM is pretrained on the generated world. With one, the runs
+    use the generated world too unless ``use_world`` is False (real data given per task).
+    """
     vectors = PretrainedVectors.from_file(glove) if glove else None
     if bilm_dir is not None:
         options, weights = Path(bilm_dir) / "options.json", Path(bilm_dir) / "weights.hdf5"
-    if options is not None or weights is not None:
+    if options is None and weights is None and encoder is None:
+        setup = default_world_setup(cache_dir, profile["world_size"], world_seed, profile["bilm_preset"], progress)
+        setup.vectors = vectors or setup.vectors
+        return setup
+    if encoder is None:
         if options is None or weights is None:
             raise ValueError("--options and --weights go together")
+        encoder = load_official(options, weights)
         name = encoder_name or (Path(bilm_dir).name if bilm_dir else Path(weights).stem)
-        return EncoderSetup(name, load_official(options, weights), vectors, None,
-                            {"kind": "biLM files", "options": str(options), "weights": str(weights)})
-    if encoder is not None:
-        return EncoderSetup(encoder_name or type(encoder).__name__, encoder, vectors, None,
-                            {"kind": "user encoder", "class": type(encoder).__name__})
-    setup = default_world_setup(cache_dir, profile["world_size"], world_seed, profile["bilm_preset"], progress)
-    if vectors is not None:
-        setup.vectors = vectors
-    return setup
+        description = {"kind": "biLM files", "options": str(options), "weights": str(weights)}
+    else:
+        name = encoder_name or type(encoder).__name__
+        description = {"kind": "user encoder", "class": type(encoder).__name__}
+    world_dir = None
+    if use_world:
+        world_dir, _ = prepare_world(cache_dir, profile["world_size"], world_seed)
+        vectors = vectors or world_vectors(world_dir, world_seed)
+        description["world"] = str(world_dir)
+    return EncoderSetup(name, encoder, vectors, world_dir, description)
 
 
 def reproduce(profile: str = "default", *, out_dir=None, cache_dir=None, tasks=None, tables=None, seeds=None,
               hp_profile=None, fractions=None, figure1_tasks=FIGURE1_TASKS_DEFAULT, options=None, weights=None,
               bilm_dir=None, encoder=None, encoder_name=None, glove=None, data_roots=None, world_seed: int = 0,
               shard_spec: str | None = None, dry_run: bool = False, trainer_options=None, progress: bool = True,
-              report: bool = True, significance_samples: int = 1000) -> dict:
+              report: bool = True, significance_samples: int = 10000, world_size: str | None = None) -> dict:
     """Plan the matrix, run what is not finished, rebuild the report. Returns a summary dict."""
     if profile not in PRESETS:
         raise ValueError(f"unknown profile {profile!r}; known: {sorted(PRESETS)}")
     preset = dict(PRESETS[profile])
+    if world_size:
+        preset["world_size"] = world_size
     out_dir = Path(out_dir or Path("results") / profile)
     cache_dir = Path(cache_dir or default_cache_dir())
     names = list(tasks or available_specs())
@@ -60,7 +80,8 @@ def reproduce(profile: str = "default", *, out_dir=None, cache_dir=None, tasks=N
         return summary
     started = time.time()
     setup = resolve_setup(preset, cache_dir, options=options, weights=weights, bilm_dir=bilm_dir, encoder=encoder,
-                          encoder_name=encoder_name, glove=glove, world_seed=world_seed, progress=progress)
+                          encoder_name=encoder_name, glove=glove, world_seed=world_seed,
+                          use_world=not data_roots, progress=progress)
     print(f"encoder {setup.encoder_id}: {len(runs)} runs -> {out_dir}", file=sys.stderr, flush=True)
     written = execute(runs, specs, setup, out_dir, cache_dir, {k: Path(v) for k, v in (data_roots or {}).items()},
                       trainer_options, progress)

@@ -32,7 +32,7 @@ def run_reproduce(args: argparse.Namespace) -> int:
     summary = reproduce(args.profile, out_dir=args.out, cache_dir=args.cache_dir, tasks=args.tasks,
                         tables=args.tables, seeds=args.seeds, hp_profile=args.hp_profile, options=args.options,
                         weights=args.weights, bilm_dir=args.bilm, encoder_name=args.encoder_name, glove=args.glove,
-                        data_roots=roots, world_seed=args.world_seed, shard_spec=args.shard, dry_run=args.dry_run,
+                        data_roots=roots, world_seed=args.world_seed, world_size=args.world_size, shard_spec=args.shard, dry_run=args.dry_run,
                         trainer_options=trainer, progress=not args.no_progress, report=not args.no_report,
                         significance_samples=args.significance_samples)
     if not args.dry_run:
@@ -74,6 +74,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     rep.add_argument("--data", action="append", metavar="TASK=PATH", help="data folder of a task (real data)")
     rep.add_argument("--data-dir", help="asset data directory (default $ELMO_EVAL_DATA or ~/.cache/elmo-eval)")
     rep.add_argument("--world-seed", type=int, default=0)
+    rep.add_argument("--world-size", choices=["tiny", "small", "default", "large"],
+                     help="size of the generated world (default: the profile's)")
     rep.add_argument("--shard", metavar="I/N", help="run every N-th planned run starting at I (cluster arrays)")
     rep.add_argument("--dry-run", action="store_true", help="print the plan and the caches it needs, run nothing")
     rep.add_argument("--accelerator", default="cpu")
@@ -83,11 +85,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     rep.add_argument("--no-progress", action="store_true")
     rep.add_argument("--no-report", action="store_true", help="run only; build the report later with "
                                                               "`elmo-eval report`")
-    rep.add_argument("--significance-samples", type=int, default=1000)
+    rep.add_argument("--significance-samples", type=int, default=10000)
     rep.set_defaults(func=run_reproduce)
 
     report = subparsers.add_parser("report", help="rebuild a results folder's tables and figures from its "
                                                   "result files alone")
     report.add_argument("results", help="results folder (holds runs/)")
-    report.add_argument("--significance-samples", type=int, default=1000)
+    report.add_argument("--significance-samples", type=int, default=10000)
     report.set_defaults(func=run_report)

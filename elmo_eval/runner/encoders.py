@@ -47,25 +47,36 @@ def load_official(options: str | Path, weights: str | Path):
     return model
 
 
+def prepare_world(cache_dir: Path, world_size: str = "small", seed: int = 0) -> tuple[Path, dict]:
+    """Generate (or reuse) the world under ``cache_dir``."""
+    from elmo_eval.world.generate import generate_world
+
+    world_dir = cache_dir / f"world-{world_size}-seed{seed}"
+    return world_dir, generate_world(world_dir, seed=seed, size=world_size)
+
+
+def world_vectors(world_dir: Path, seed: int = 0) -> PretrainedVectors:
+    """The world's context-free baseline vectors: PPMI + SVD over its corpus (cached beside it)."""
+    from elmo_eval.ppmi import corpus_vectors
+
+    corpus = world_dir / "corpus" / "train.txt"
+    return corpus_vectors(corpus, world_dir / "corpus" / "ppmi_svd_50d.txt", dim=50, seed=seed)
+
+
 def default_world_setup(cache_dir: Path, world_size: str = "small", seed: int = 0, bilm_preset: str = "tiny",
                         progress: bool = True, pretrain_options: dict | None = None) -> EncoderSetup:
     """Generate (or reuse) the world, pretrain (or reuse) its biLM and corpus vectors."""
     from elmo_eval.pretrain.api import pretrain_bilm
-    from elmo_eval.ppmi import corpus_vectors
-    from elmo_eval.world.generate import generate_world
 
-    world_dir = cache_dir / f"world-{world_size}-seed{seed}"
-    info = generate_world(world_dir, seed=seed, size=world_size)
-    corpus = world_dir / "corpus" / "train.txt"
+    world_dir, _ = prepare_world(cache_dir, world_size, seed)
     bilm_dir = cache_dir / f"bilm-{bilm_preset}-{world_dir.name}"
-    trained = pretrain_bilm([corpus], world_dir / "corpus" / "heldout.txt", bilm_dir, preset=bilm_preset,
-                            seed=seed, progress=progress, **(pretrain_options or {}))
+    trained = pretrain_bilm([world_dir / "corpus" / "train.txt"], world_dir / "corpus" / "heldout.txt", bilm_dir,
+                            preset=bilm_preset, seed=seed, progress=progress, **(pretrain_options or {}))
     encoder = load_official(trained["options"], trained["weights"])
-    vectors = corpus_vectors(corpus, world_dir / "corpus" / "ppmi_svd_50d.txt", dim=50, seed=seed)
-    description = {"kind": "generated world + pretrained biLM", "world": str(world_dir),
+    description = {"kind": "biLM pretrained on the generated world's corpus", "world": str(world_dir),
                    "world_size": world_size, "bilm_preset": bilm_preset, "bilm_dir": str(bilm_dir),
                    "heldout_perplexity": trained.get("final_heldout_perplexity"),
                    "unigram_perplexity": trained.get("unigram_perplexity"),
-                   "baseline_vectors": "PPMI + truncated SVD (50d) from the same corpus",
-                   "world_tokens": info.get("corpus", {}).get("train_tokens") if isinstance(info, dict) else None}
-    return EncoderSetup(f"world-bilm-{bilm_preset}", encoder, vectors, world_dir, description)
+                   "baseline_vectors": "PPMI + truncated SVD (50d) over the same corpus"}
+    return EncoderSetup(f"world-bilm-{bilm_preset}", encoder, world_vectors(world_dir, seed), world_dir,
+                        description)

@@ -5,15 +5,21 @@ import logging
 import shutil
 import sys
 import time
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
 
 import torch
 
+from elmo_eval.readers.splits import split_dev
 from elmo_eval.runner.encoders import EncoderSetup
 from elmo_eval.runner.plan import PlannedRun
-from elmo_eval.runner.results import (PREDICTIONS_FILE, RESULT_FILE, atomic_write_json, versions,
-                                      write_predictions_pickle)
+from elmo_eval.runner.results import (
+    PREDICTIONS_FILE,
+    RESULT_FILE,
+    atomic_write_json,
+    versions,
+    write_predictions_pickle,
+)
 from elmo_eval.specs import TaskSpec
 from elmo_eval.training.fields import flatten_text
 from elmo_eval.training.fit import train_and_evaluate
@@ -32,7 +38,7 @@ class TaskData:
     def __init__(self, spec: TaskSpec, setup: EncoderSetup, data_roots: dict[str, Path], cache_dir: Path):
         self.spec, self.setup, self.cache_dir = spec, setup, cache_dir
         self.task = spec.build_task()
-        world = setup.world_dir is not None
+        world = setup.world_dir is not None and spec.name not in data_roots
         root = setup.world_dir if world else data_roots.get(spec.name)
         if root is None:
             raise FileNotFoundError(
@@ -44,6 +50,10 @@ class TaskData:
             raise FileNotFoundError(f"task {spec.name!r}: missing data files {missing}")
         self.paths = paths
         self.splits = {name: self.task.read(path) for name, path in paths.items()}
+        if "dev" not in self.splits and spec.data.get("dev_from_train") and not world:
+            # datasets without a dev split (AG News): a seeded slice of train, held out from training
+            self.splits["train"], self.splits["dev"] = split_dev(self.splits["train"],
+                                                                 float(spec.data["dev_from_train"]), seed=0)
         self._layers = None
 
     def sentences(self) -> list[list[str]]:

@@ -17,7 +17,7 @@ from pathlib import Path
 import pandas as pd
 
 from elmo_eval.runner.results import PREDICTIONS_FILE, load_results, read_predictions_pickle
-from elmo_eval.runner.significance import paired_permutation_test
+from elmo_eval.runner.significance import paired_permutation_test, paired_permutation_test_pooled
 from elmo_eval.runner.tables import fmt, fmt_mean_std, mean_std, write_table
 from elmo_eval.specs import SpecError, load_spec
 
@@ -88,11 +88,16 @@ def _significance(base: list[dict], elmo: list[dict], samples: int) -> dict | No
     instances, _ = read_predictions_pickle(paths_a[0])
     preds_a = [read_predictions_pickle(p)[1] for p in paths_a]
     preds_b = [read_predictions_pickle(p)[1] for p in paths_b]
+    stats_a = [task.score_statistics(instances, p) for p in preds_a]
+    if stats_a[0] is not None:
+        stats_b = [task.score_statistics(instances, p) for p in preds_b]
+        return paired_permutation_test_pooled(task.metric_from_statistics, stats_a, stats_b, samples=samples)
 
     def metric(insts, preds):
         return float(task.evaluate(insts, preds)[spec.metric])
 
-    return paired_permutation_test(metric, instances, preds_a, preds_b, samples=samples)
+    # a metric that does not pool: every sample re-runs the scorer, so fewer samples
+    return paired_permutation_test(metric, instances, preds_a, preds_b, samples=min(samples, 1000))
 
 
 def _gain(base: float, elmo: float) -> tuple[float, float]:
@@ -134,7 +139,7 @@ def table1(rs: ResultSet, encoder: str, out: Path, samples: int) -> tuple[str, l
             "Paper gain (abs / rel)": f"{fmt(p_abs)} / {fmt(p_rel, 1)}%",
             "Our baseline": fmt_mean_std(rs.scores(base, split)), "Our +ELMo": fmt_mean_std(rs.scores(elmo, split)),
             "Our gain (abs / rel)": f"{fmt(abs_gain)} / {fmt(rel_gain, 1)}%",
-            "p (paired)": "–" if sig is None else f"{sig['p_value']:.3f}",
+            "p (paired)": "–" if sig is None else ("< 0.001" if sig["p_value"] < 0.001 else f"{sig['p_value']:.3f}"),
             "ELMo better?": "yes" if beats else "no"})
     if not display:
         return "", numbers
@@ -367,7 +372,7 @@ def leaderboard(rs: ResultSet, out: Path) -> str:
                         "the average is over tasks every row has."])
 
 
-def build_report(results_dir: str | Path, name: str | None = None, samples: int = 1000) -> Path:
+def build_report(results_dir: str | Path, name: str | None = None, samples: int = 10000) -> Path:
     """Rebuild every table, figure and the index page of ``results_dir`` from its result files."""
     out = Path(results_dir)
     records = load_results(out / "runs")

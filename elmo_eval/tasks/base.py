@@ -30,6 +30,7 @@ from abc import ABC, abstractmethod
 from pathlib import Path
 from typing import Any, ClassVar, Sequence
 
+import numpy as np
 import torch
 from torch import nn
 
@@ -108,6 +109,16 @@ class Task(ABC):
     @abstractmethod
     def write_predictions(self, path: str | Path, instances: Sequence, predictions: Sequence) -> None:
         """Write predictions in the format the official scorer reads."""
+
+    def score_statistics(self, instances: Sequence, predictions: Sequence) -> np.ndarray | None:
+        """Per-instance additive counts ``[n, k]`` from which :meth:`metric_from_statistics`
+        recomputes the main metric exactly (the official scorers pool counts over instances);
+        ``None`` where the metric does not decompose. Makes paired significance tests fast."""
+        return None
+
+    def metric_from_statistics(self, totals: np.ndarray) -> np.ndarray:
+        """Summed statistics ``[..., k]`` -> the main metric ``[...]``."""
+        raise NotImplementedError
 
 
 TASK_REGISTRY: dict[str, str] = {

@@ -24,10 +24,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
+import numpy as np
 import torch
 
 from elmo_eval.heads.coref import CorefHead, clusters_from_antecedents
-from elmo_eval.metrics.coref import coref_scores
+from elmo_eval.metrics.coref import coref_scores, document_counts
+from elmo_eval.metrics.pooled import conll_coref_from_counts
 from elmo_eval.readers.conll2012 import Document, Sentence, read_conll2012
 from elmo_eval.tasks.base import Task
 
@@ -97,6 +99,18 @@ class CorefTask(Task):
     # --- scoring ----------------------------------------------------------------------
     def evaluate(self, instances: Sequence[Document], predictions: Sequence[Clusters]) -> dict[str, float]:
         return coref_scores([doc.clusters for doc in instances], list(predictions))
+
+    def score_statistics(self, instances, predictions) -> np.ndarray:
+        """``[n, 12]``: MUC, B³ and CEAF-e numerators and denominators per document (pooled by the scorer)."""
+        rows = []
+        for doc, clusters in zip(instances, predictions):
+            counts = document_counts(doc.clusters, clusters)
+            rows.append([v for m in ("muc", "bcub", "ceafe") for v in (
+                counts[m].recall_num, counts[m].recall_den, counts[m].precision_num, counts[m].precision_den)])
+        return np.array(rows, dtype=float)
+
+    def metric_from_statistics(self, totals: np.ndarray) -> np.ndarray:
+        return conll_coref_from_counts(totals)
 
     def write_predictions(self, path: str | Path, instances: Sequence[Document],
                           predictions: Sequence[Clusters]) -> None:

@@ -11,10 +11,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
+import numpy as np
 import torch
 
 from elmo_eval.heads.crf_tagger import CrfTagger
 from elmo_eval.metrics.conlleval import conlleval_scores
+from elmo_eval.metrics.pooled import f1_from_counts
 from elmo_eval.readers.conll2003 import NerSentence, convert_tags, read_conll2003
 from elmo_eval.tasks.base import Task
 
@@ -86,6 +88,17 @@ class NerTask(Task):
         flat = {k: scores[k] for k in ("precision", "recall", "f1")}
         flat.update({f"f1_{kind}": s["f1"] for kind, s in scores["per_type"].items()})
         return flat
+
+    def score_statistics(self, instances, predictions) -> np.ndarray:
+        """``[n, (correct, predicted, gold)]`` entity counts per sentence (conlleval pools them)."""
+        rows = []
+        for inst, pred in zip(instances, predictions):
+            s = conlleval_scores([convert_tags(inst.tags, "IOB1", "BIO")], [convert_tags(pred, self.scheme, "BIO")])
+            rows.append([s["correct"], s["predicted_entities"], s["gold_entities"]])
+        return np.array(rows, dtype=float)
+
+    def metric_from_statistics(self, totals: np.ndarray) -> np.ndarray:
+        return f1_from_counts(totals)
 
     def write_predictions(self, path: str | Path, instances: Sequence[NerSentence],
                           predictions: Sequence[list[str]]) -> None:

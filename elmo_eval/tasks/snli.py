@@ -11,10 +11,12 @@ import logging
 from collections.abc import Sequence
 from pathlib import Path
 
+import numpy as np
 import torch
 
 from elmo_eval.heads.esim import EsimHead
 from elmo_eval.metrics.accuracy import accuracy
+from elmo_eval.metrics.pooled import accuracy_from_counts
 from elmo_eval.readers.snli import SNLI_LABELS, SnliPair, SnliReadReport, read_snli
 from elmo_eval.tasks.base import Task
 
@@ -58,6 +60,13 @@ class SnliTask(Task):
 
     def evaluate(self, instances: Sequence[SnliPair], predictions: Sequence[str]) -> dict[str, float]:
         return {"accuracy": accuracy([p.label for p in instances], list(predictions))}
+
+    def score_statistics(self, instances, predictions) -> np.ndarray:
+        """``[n, (correct, 1)]``."""
+        return np.array([[float(i.label == p), 1.0] for i, p in zip(instances, predictions)])
+
+    def metric_from_statistics(self, totals: np.ndarray) -> np.ndarray:
+        return accuracy_from_counts(totals)
 
     def write_predictions(self, path: str | Path, instances: Sequence[SnliPair], predictions: Sequence[str]) -> None:
         with open(path, "w", encoding="utf-8") as handle:

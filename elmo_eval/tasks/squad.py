@@ -19,10 +19,12 @@ import logging
 from collections.abc import Sequence
 from pathlib import Path
 
+import numpy as np
 import torch
 
 from elmo_eval.heads.bidaf import BidafHead
-from elmo_eval.metrics.squad import squad_scores
+from elmo_eval.metrics.pooled import mean_from_counts
+from elmo_eval.metrics.squad import squad_scores, token_f1
 from elmo_eval.readers.squad import SquadQuestion, SquadReadReport, read_squad
 from elmo_eval.tasks.base import Task
 
@@ -100,6 +102,13 @@ class SquadTask(Task):
     def evaluate(self, instances: Sequence[SquadQuestion], predictions: Sequence[str]) -> dict[str, float]:
         gold = {q.id: list(q.answers) for q in instances}
         return squad_scores(gold, {q.id: p for q, p in zip(instances, predictions)})
+
+    def score_statistics(self, instances, predictions) -> np.ndarray:
+        """``[n, (f1, 1)]``: each question's F1 (max over its gold answers)."""
+        return np.array([[max(token_f1(p, g) for g in q.answers), 1.0] for q, p in zip(instances, predictions)])
+
+    def metric_from_statistics(self, totals: np.ndarray) -> np.ndarray:
+        return mean_from_counts(totals)
 
     def write_predictions(self, path: str | Path, instances: Sequence[SquadQuestion],
                           predictions: Sequence[str]) -> None:

@@ -20,9 +20,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import torch
 
 from elmo_eval.heads.srl_tagger import SrlTagger
+from elmo_eval.metrics.pooled import f1_from_counts
 from elmo_eval.metrics.srl_eval import bio_to_column, evaluate_propositions, write_props
 from elmo_eval.readers.conll2005 import read_conll2005
 from elmo_eval.readers.conll2012 import Sentence, read_conll2012
@@ -150,6 +152,17 @@ class SrlTask(Task):
         flat["f1_V"] = report["verb"]["f1"]
         flat.update({f"f1_{label}": row["f1"] for label, row in report["per_label"].items()})
         return flat
+
+    def score_statistics(self, instances, predictions) -> np.ndarray:
+        """``[n, (correct, predicted, gold)]`` argument counts per proposition (srl-eval pools them)."""
+        rows = []
+        for inst, pred in zip(instances, predictions):
+            r = self.scores([inst], [pred])
+            rows.append([r["correct"], r["correct"] + r["excess"], r["correct"] + r["missed"]])
+        return np.array(rows, dtype=float)
+
+    def metric_from_statistics(self, totals: np.ndarray) -> np.ndarray:
+        return f1_from_counts(totals)
 
     def write_predictions(self, path: str | Path, instances: Sequence[SrlInstance],
                           predictions: Sequence[list[str]]) -> None:

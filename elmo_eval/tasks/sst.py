@@ -12,10 +12,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import torch
 
 from elmo_eval.heads.bcn import BiattentiveClassifier
 from elmo_eval.metrics.classification import accuracy
+from elmo_eval.metrics.pooled import accuracy_from_counts
 from elmo_eval.readers.sst import NUM_CLASSES, SstSentence, binary_label, read_sst
 from elmo_eval.tasks.base import Task
 
@@ -77,6 +79,13 @@ class SstTask(Task):
 
     def evaluate(self, instances: Sequence[SstInstance], predictions: Sequence[int]) -> dict[str, float]:
         return {"accuracy": accuracy([i.label for i in instances], predictions)}
+
+    def score_statistics(self, instances, predictions) -> np.ndarray:
+        """``[n, (correct, 1)]``."""
+        return np.array([[float(i.label == p), 1.0] for i, p in zip(instances, predictions)])
+
+    def metric_from_statistics(self, totals: np.ndarray) -> np.ndarray:
+        return accuracy_from_counts(totals)
 
     def write_predictions(self, path: str | Path, instances: Sequence[SstInstance], predictions: Sequence[int]) -> None:
         Path(path).write_text("".join(f"{i.sentence_index}\t{i.label}\t{p}\n" for i, p in zip(instances, predictions)),

@@ -11,10 +11,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
+import numpy as np
 import torch
 
 from elmo_eval.heads.topic import TopicClassifier
 from elmo_eval.metrics.classification import classification_scores
+from elmo_eval.metrics.pooled import accuracy_from_counts
 from elmo_eval.readers.agnews import CLASS_NAMES, NewsExample, read_agnews
 from elmo_eval.tasks.base import Task
 
@@ -44,6 +46,13 @@ class TopicTask(Task):
 
     def evaluate(self, instances: Sequence[NewsExample], predictions: Sequence[int]) -> dict[str, float]:
         return classification_scores([i.label for i in instances], predictions, labels=sorted(CLASS_NAMES))
+
+    def score_statistics(self, instances, predictions) -> np.ndarray:
+        """``[n, (correct, 1)]``."""
+        return np.array([[float(i.label == p), 1.0] for i, p in zip(instances, predictions)])
+
+    def metric_from_statistics(self, totals: np.ndarray) -> np.ndarray:
+        return accuracy_from_counts(totals)
 
     def write_predictions(self, path: str | Path, instances: Sequence[NewsExample], predictions: Sequence[int]) -> None:
         Path(path).write_text("".join(f"{i.index}\t{i.label}\t{p}\n" for i, p in zip(instances, predictions)),

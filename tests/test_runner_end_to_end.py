@@ -1,0 +1,84 @@
+"""The runner end to end on a tiny world: plan, caches, runs, result files, report, resume."""
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from elmo_eval.encoders.bilm import ElmoBiLM
+from elmo_eval.runner.api import reproduce
+from elmo_eval.runner.plan import build_plan, shard
+from elmo_eval.runner.report import build_report
+from elmo_eval.specs import load_spec
+
+TINY_BILM = {
+    "lstm": {"use_skip_connections": True, "projection_dim": 16, "cell_clip": 3, "proj_clip": 3, "dim": 32,
+             "n_layers": 2},
+    "char_cnn": {"activation": "relu", "filters": [[1, 8], [2, 8], [3, 16]], "n_highway": 1,
+                 "embedding": {"dim": 4}, "n_characters": 262, "max_characters_per_token": 50},
+}
+
+
+@pytest.fixture(scope="module")
+def reproduction(tmp_path_factory):
+    root = tmp_path_factory.mktemp("repro")
+    encoder = ElmoBiLM.from_options(TINY_BILM, seed=0)
+    kwargs = dict(tasks=["ner", "snli"], tables=["table1"], encoder=encoder, encoder_name="random-tiny",
+                  world_size="tiny", out_dir=root / "results", cache_dir=root / "cache", progress=False,
+                  significance_samples=20)
+    first = reproduce("default", **kwargs)
+    return root, kwargs, first
+
+
+def test_runs_write_results_and_report(reproduction):
+    root, _, first = reproduction
+    out = root / "results"
+    assert first["runs"] == 4 and first["finished"] == 4
+    results = sorted(out.glob("runs/random-tiny/*/*/result.json"))
+    assert len(results) == 4
+    record = json.loads(results[0].read_text())
+    for key in ("metrics", "seed", "representation", "layer_weights", "versions", "wall_seconds", "hp"):
+        assert key in record
+    for name in ("README.md", "table1.md", "table1.csv", "leaderboard.md", "leaderboard.csv", "summary.json",
+                 "figure2.png"):
+        assert (out / name).exists(), name
+    table = (out / "table1.md").read_text()
+    assert "| ner |" in table and "| snli |" in table and "90.15" in table  # the paper's NER baseline
+    summary = json.loads((out / "summary.json").read_text())
+    rows = {r["task"]: r for r in summary["table1"]["random-tiny"]}
+    assert set(rows) == {"ner", "snli"} and rows["ner"]["p_value"] is not None
+    # layer caches were built once per task and are shared by the runs
+    assert len(list((root / "cache" / "layers").glob("*/*.h5"))) == 2
+
+
+def test_rerun_skips_finished_runs_and_resumes_missing_ones(reproduction):
+    root, kwargs, _ = reproduction
+    out = root / "results"
+    results = sorted(out.glob("runs/random-tiny/*/*/result.json"))
+    stamps = {p: p.stat().st_mtime_ns for p in results}
+    results[0].unlink()  # as if the reproduction had been interrupted during that run
+    again = reproduce("default", **kwargs)
+    assert again["finished"] == 4
+    for path in results[1:]:
+        assert path.stat().st_mtime_ns == stamps[path]
+    assert results[0].exists()
+
+
+def test_report_rebuilds_from_result_files_alone(reproduction):
+    root, _, _ = reproduction
+    out = root / "results"
+    (out / "table1.md").unlink()
+    build_report(out, samples=10)
+    assert "| ner |" in (out / "table1.md").read_text()
+
+
+def test_plan_deduplicates_and_shards():
+    specs = [load_spec("ner"), load_spec("srl")]
+    runs = build_plan(specs, ["table1", "table2"], [0, 1], "tiny")
+    # ner: baseline, lambda 0.1 (table 1), top, lambda 1, lambda 0.001; srl: its table-1 mix is table 2's lambda 0.001
+    assert len(runs) == 2 * (5 + 4)
+    assert len({r.run_id for r in runs if r.task == "ner"}) == len([r for r in runs if r.task == "ner"])
+    parts = [shard(runs, f"{i}/3") for i in range(3)]
+    assert sorted(r.run_id + r.task for p in parts for r in p) == sorted(r.run_id + r.task for r in runs)
+    with pytest.raises(ValueError, match="I/N"):
+        shard(runs, "3/3")
