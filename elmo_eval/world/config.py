@@ -32,6 +32,12 @@ class SizeSpec:
 
 
 SIZES: dict[str, SizeSpec] = {
+    # smoke tests and the runner's end-to-end test: every file, a few dozen examples each
+    "tiny": SizeSpec(
+        corpus_train_tokens=15_000, corpus_heldout_tokens=2_000, ner=(60, 30, 30), sst=(40, 20, 20),
+        snli=(60, 30, 30), squad=(12, 6, 6), conll2012=(8, 4, 4), agnews=(40, 20, 20),
+        conll2012_docs_per_file=3,
+    ),
     "small": SizeSpec(
         corpus_train_tokens=400_000, corpus_heldout_tokens=20_000,
         ner=(600, 200, 200), sst=(500, 150, 150), snli=(1_500, 300, 300),
