@@ -22,19 +22,17 @@ import os
 import platform
 import random
 import statistics
-import sys
 import tempfile
 import time
 from pathlib import Path
 
 import torch
 
-PROJECT_ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(PROJECT_ROOT))
-
 from elmo_eval.cache import LayerCache
 from elmo_eval.encoders import ElmoBiLM, batch_to_char_ids, export_official
 from elmo_eval.encoders.char_ids import BOS_IDS, EOS_IDS
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
 
 FULL_OPTIONS = {
     "lstm": {"cell_clip": 3, "use_skip_connections": True, "n_layers": 2, "proj_clip": 3,

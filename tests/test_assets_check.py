@@ -105,10 +105,10 @@ def test_conll2003_matching_published_sizes_is_complete(conll2003_dir, monkeypat
 
 def test_conll2003_malformed_line_names_file_and_line(tmp_path):
     short = _write(tmp_path / "eng.train", "-DOCSTART- -X- -X- O\n\nEU NNP B-NP B-ORG\nrejects VBZ B-VP\n")
-    with pytest.raises(DataFormatError, match=r"eng\.train:4: expected 4 columns like line 3, got 3"):
+    with pytest.raises(DataFormatError, match=r"eng\.train:4: expected 4 columns .*got 3"):
         check_dataset("ner", short)
     no_tag = _write(tmp_path / "eng.testa", "EU NNP B-NP B-ORG\n\nrejects VBZ B-VP VERB\n")
-    with pytest.raises(DataFormatError, match=r"eng\.testa:3: expected .*IOB tag"):
+    with pytest.raises(DataFormatError, match=r"eng\.testa:3: NER tag .VERB. is neither"):
         check_dataset("ner", no_tag)
 
 
@@ -142,10 +142,10 @@ def test_conll2012_test_split_prefers_the_conll2012_test_set(conll2012_dir):
 def test_conll2012_unclosed_document_and_ragged_sentence_are_errors(tmp_path):
     text = _conll2012_document("a/b/c", 0, [ONE_PREDICATE])
     unclosed = _write(tmp_path / "unclosed.gold_conll", text.replace("#end document\n", ""))
-    with pytest.raises(DataFormatError, match=r"unclosed\.gold_conll: ends inside the document begun on line 1"):
+    with pytest.raises(DataFormatError, match=r"unclosed\.gold_conll:1: .*no '#end document'"):
         check_dataset("coref", unclosed)
     ragged = _write(tmp_path / "ragged.gold_conll", text.replace("sleep 01 1 - * (V*) -", "sleep 01 1 - * -"))
-    with pytest.raises(DataFormatError, match=r"ragged\.gold_conll:3: expected 13 columns .* got 12"):
+    with pytest.raises(DataFormatError, match=r"ragged\.gold_conll:3: 12 columns, but .* has 13"):
         check_dataset("srl", ragged)
 
 

@@ -8,28 +8,27 @@ them with the published sizes and registers the copy in ``<data_dir>/registry.js
 Each task is a :class:`LicensedTask` holding a small per-file counter, looked up through
 ``LICENSED_TASKS``.  The counters below are minimal structural ones of our own.
 
-READER PLUG-IN POINT: when the project's readers land (``elmo_eval.readers.conll2003.read_conll2003``,
-``elmo_eval.readers.conll2012.read_conll2012``), replace the bodies of
-:func:`count_conll2003_file` and :func:`count_conll2012_file` by calls to them, so that
-``data check`` accepts exactly what training will read.  Keep the :class:`SplitCounts`
-return type, and keep raising :class:`DataFormatError` with file and line.
+The counters use the project's readers (``read_conll2003``, ``read_conll2012``), so ``data check``
+accepts exactly what training will read, and a malformed file raises the readers'
+:class:`DataFormatError` naming the file and line.
 """
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+from elmo_eval.readers.conll2003 import read_conll2003
+from elmo_eval.readers.conll2012 import read_conll2012
+from elmo_eval.readers.errors import DataFormatError
+
 from .datadir import register_dataset, resolve_data_dir
 
 SPLITS = ("train", "dev", "test")
 
 
-class DataFormatError(ValueError):
-    """A data file that does not follow its format; the message names the file and line."""
 
 
 @dataclass
@@ -50,89 +49,25 @@ class SplitCounts:
 
 
 # ----------------------------------------------------------------------------------------------
-# Structural counters (to be replaced by the project's readers, see the module docstring)
+# Per-file counters (the project's readers)
 # ----------------------------------------------------------------------------------------------
-
-_IOB_TAG = re.compile(r"^(O|[BIES]-\S+)$")
-_CONLL2012_MIN_COLUMNS = 12  # doc id, part, word index, word, POS, parse, lemma, frameset, sense, speaker, NE, coref
 
 
 def count_conll2003_file(path: Path) -> SplitCounts:
-    """CoNLL-2003 columns: sentences are blank-line separated blocks; ``-DOCSTART-`` lines start documents."""
-    counts = SplitCounts(files=1)
-    in_sentence = False
-    file_columns: tuple[int, int] | None = None  # (column count, line it was set by): every line must agree
-    with path.open(encoding="utf-8", errors="surrogateescape") as stream:
-        for line_number, raw in enumerate(stream, start=1):
-            line = raw.strip()
-            if not line or line.startswith("-DOCSTART-"):
-                counts.sentences += in_sentence
-                counts.documents += line.startswith("-DOCSTART-")
-                in_sentence = False
-                continue
-            columns = line.split()
-            if len(columns) < 2 or not _IOB_TAG.match(columns[-1]):
-                raise DataFormatError(f"{path}:{line_number}: expected whitespace-separated columns "
-                                      "'token POS chunk NER-tag' ending in an IOB tag (O, I-PER, B-LOC, ...); "
-                                      f"got {line[:120]!r}")
-            if file_columns is None:
-                file_columns = (len(columns), line_number)
-            elif len(columns) != file_columns[0]:
-                raise DataFormatError(f"{path}:{line_number}: expected {file_columns[0]} columns like line "
-                                      f"{file_columns[1]}, got {len(columns)}: {line[:120]!r}")
-            counts.tokens += 1
-            in_sentence = True
-    counts.sentences += in_sentence
-    return counts
+    """CoNLL-2003 columns, read with the project's reader (exactly what training reads)."""
+    sentences = read_conll2003(path)
+    return SplitCounts(files=1, documents=len({s.document for s in sentences if s.document >= 0}),
+                       sentences=len(sentences), tokens=sum(len(s.tokens) for s in sentences))
 
 
 def count_conll2012_file(path: Path, with_predicates: bool) -> SplitCounts:
-    """CoNLL-2012 ``*_conll``: documents are ``#begin document`` ... ``#end document`` blocks (one per part).
-
-    A sentence is a blank-line separated block; its number of predicates is its number of
-    SRL argument columns, i.e. the column count minus the 12 fixed columns.
-    """
-    counts = SplitCounts(files=1, predicates=0 if with_predicates else None)
-    document_line: int | None = None  # line of the open '#begin document', None outside documents
-    sentence_columns: int | None = None
-    with path.open(encoding="utf-8", errors="surrogateescape") as stream:
-        for line_number, raw in enumerate(stream, start=1):
-            line = raw.strip()
-            if line.startswith("#begin document"):
-                if document_line is not None:
-                    raise DataFormatError(f"{path}:{line_number}: '#begin document' while the document begun "
-                                          f"on line {document_line} is still open (expected '#end document')")
-                document_line, sentence_columns = line_number, None
-                counts.documents += 1
-                continue
-            if line.startswith("#end document") or not line:
-                if line.startswith("#end document"):
-                    document_line = None
-                sentence_columns = None
-                continue
-            if line.startswith("#"):
-                continue  # other comment lines carry no tokens
-            if document_line is None:
-                raise DataFormatError(f"{path}:{line_number}: token line outside a '#begin document' ... "
-                                      f"'#end document' block; got {line[:120]!r}")
-            columns = line.split()
-            if len(columns) < _CONLL2012_MIN_COLUMNS:
-                raise DataFormatError(f"{path}:{line_number}: expected at least {_CONLL2012_MIN_COLUMNS} columns "
-                                      "(doc id, part, word index, word, POS, parse, lemma, frameset, sense, "
-                                      f"speaker, NE, [SRL args...], coref), got {len(columns)}: {line[:120]!r}")
-            if sentence_columns is None:
-                sentence_columns = len(columns)
-                counts.sentences += 1
-                if with_predicates:
-                    counts.predicates += len(columns) - _CONLL2012_MIN_COLUMNS
-            elif len(columns) != sentence_columns:
-                raise DataFormatError(f"{path}:{line_number}: expected {sentence_columns} columns like the first "
-                                      f"line of this sentence, got {len(columns)}")
-            counts.tokens += 1
-    if document_line is not None:
-        raise DataFormatError(f"{path}: ends inside the document begun on line {document_line} "
-                              "(expected '#end document')")
-    return counts
+    """CoNLL-2012 ``*_conll``, read with the project's reader: documents (parts), sentences, tokens and
+    (for SRL) predicates."""
+    documents = read_conll2012(path)
+    sentences = [s for doc in documents for s in doc.sentences]
+    return SplitCounts(files=1, documents=len(documents), sentences=len(sentences),
+                       tokens=sum(len(s.words) for s in sentences),
+                       predicates=sum(len(s.srl_frames) for s in sentences) if with_predicates else None)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -190,12 +125,12 @@ def locate_splits(task: LicensedTask, path: Path) -> dict[str, Path]:
         if _files_of(path, task.file_pattern):
             return {"all": path}
         expected = "; ".join(f"{split}: {' or '.join(names)}" for split, names in task.split_names.items())
-        raise DataFormatError(f"{path}: no {task.dataset} data found (looked for files matching "
+        raise DataFormatError(path, "layout", f"no {task.dataset} data found (looked for files matching "
                               f"{task.file_pattern!r}); expected splits named {expected}")
     missing = [split for split in task.split_names if split not in splits]
     if missing:
         expected = "; ".join(f"{split}: {' or '.join(task.split_names[split])}" for split in missing)
-        raise DataFormatError(f"{path}: found splits {', '.join(splits)} but not {', '.join(missing)} "
+        raise DataFormatError(path, "layout", f"found splits {', '.join(splits)} but not {', '.join(missing)} "
                               f"(expected {expected})")
     return splits
 

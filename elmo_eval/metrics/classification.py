@@ -3,14 +3,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sklearn.metrics import accuracy_score, precision_recall_fscore_support
+from sklearn.metrics import precision_recall_fscore_support
 
-
-def accuracy(gold: Sequence[int], predicted: Sequence[int]) -> float:
-    """Percentage of exact matches."""
-    if len(gold) != len(predicted):
-        raise ValueError(f"{len(gold)} gold labels but {len(predicted)} predictions")
-    return 100.0 * float(accuracy_score(list(gold), list(predicted))) if gold else 0.0
+from elmo_eval.metrics.accuracy import accuracy
 
 
 def classification_scores(gold: Sequence[int], predicted: Sequence[int],

@@ -1,4 +1,5 @@
 """``elmo-eval reproduce`` and ``elmo-eval report``."""
+
 from __future__ import annotations
 
 import argparse
@@ -22,19 +23,40 @@ def run_reproduce(args: argparse.Namespace) -> int:
     from elmo_eval.runner.api import reproduce
 
     roots = _data_roots(args.data)
-    trainer = {"accelerator": args.accelerator, "devices": args.devices, "num_nodes": args.num_nodes,
-               "strategy": args.strategy}
+    trainer = {
+        "accelerator": args.accelerator,
+        "devices": args.devices,
+        "num_nodes": args.num_nodes,
+        "strategy": args.strategy,
+    }
     if args.options or args.weights or args.bilm:
         # real data: a task's folder comes from --data, else the registry of `elmo-eval data check`/`fetch`
         for task in args.tasks or []:
             if task not in roots and registered_path(task, args.data_dir) is not None:
                 roots[task] = str(registered_path(task, args.data_dir))
-    summary = reproduce(args.profile, out_dir=args.out, cache_dir=args.cache_dir, tasks=args.tasks,
-                        tables=args.tables, seeds=args.seeds, hp_profile=args.hp_profile, options=args.options,
-                        weights=args.weights, bilm_dir=args.bilm, encoder_name=args.encoder_name, glove=args.glove,
-                        data_roots=roots, world_seed=args.world_seed, world_size=args.world_size, shard_spec=args.shard, dry_run=args.dry_run,
-                        trainer_options=trainer, progress=not args.no_progress, report=not args.no_report,
-                        significance_samples=args.significance_samples)
+    summary = reproduce(
+        args.profile,
+        out_dir=args.out,
+        cache_dir=args.cache_dir,
+        tasks=args.tasks,
+        tables=args.tables,
+        seeds=args.seeds,
+        hp_profile=args.hp_profile,
+        options=args.options,
+        weights=args.weights,
+        bilm_dir=args.bilm,
+        encoder_name=args.encoder_name,
+        glove=args.glove,
+        data_roots=roots,
+        world_seed=args.world_seed,
+        world_size=args.world_size,
+        shard_spec=args.shard,
+        dry_run=args.dry_run,
+        trainer_options=trainer,
+        progress=not args.no_progress,
+        report=not args.no_report,
+        significance_samples=args.significance_samples,
+    )
     if not args.dry_run:
         print(json.dumps(summary, indent=1))
     return 0
@@ -50,32 +72,46 @@ def run_report(args: argparse.Namespace) -> int:
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     rep = subparsers.add_parser(
-        "reproduce", help="run the paper's comparisons and write the leaderboard report",
+        "reproduce",
+        help="run the paper's comparisons and write the leaderboard report",
         description="Plan task x representation x placement x fraction x seed, compute each layer cache once, "
-                    "train every run not yet finished (resumable), and write tables and figures. Without "
-                    "--options/--weights/--bilm it runs on the embedded default: a generated world and a tiny "
-                    "biLM pretrained on its corpus (both cached).")
-    rep.add_argument("--profile", choices=sorted(PRESETS), default="default",
-                     help="default: Tables 1-2 + topic, 1 seed, CPU minutes; full: 3 seeds, every table and "
-                          "figure; paper: real data and paper-size heads")
+        "train every run not yet finished (resumable), and write tables and figures. Without "
+        "--options/--weights/--bilm it runs on the embedded default: a generated world and a tiny "
+        "biLM pretrained on its corpus (both cached).",
+    )
+    rep.add_argument(
+        "--profile",
+        choices=sorted(PRESETS),
+        default="default",
+        help="default: Tables 1-2 + topic, 1 seed, CPU minutes; full: 3 seeds, every table and "
+        "figure; paper: real data and paper-size heads",
+    )
     rep.add_argument("--out", help="results folder (default results/<profile>)")
-    rep.add_argument("--cache-dir", help="world, biLM, layer caches, work files (default $ELMO_EVAL_CACHE or "
-                                         "~/.cache/elmo-eval)")
+    rep.add_argument(
+        "--cache-dir", help="world, biLM, layer caches, work files (default $ELMO_EVAL_CACHE or ~/.cache/elmo-eval)"
+    )
     rep.add_argument("--tasks", nargs="+", help="task specs to run (default: every tasks/*.toml)")
-    rep.add_argument("--tables", nargs="+", choices=["table1", "table2", "table3", "figure1", "ablations", "topic", "variants"])
+    rep.add_argument(
+        "--tables", nargs="+", choices=["table1", "table2", "table3", "figure1", "ablations", "topic", "variants"]
+    )
     rep.add_argument("--seeds", type=int, help="number of seeds (0..N-1)")
     rep.add_argument("--hp-profile", help="override the task hyperparameter profile (tiny | paper)")
     rep.add_argument("--options", help="biLM options.json (official AllenNLP format)")
     rep.add_argument("--weights", help="biLM weights.hdf5 (official AllenNLP format)")
     rep.add_argument("--bilm", help="a folder written by `elmo-eval pretrain` (options.json + weights.hdf5)")
     rep.add_argument("--encoder-name", help="its name in the leaderboard")
-    rep.add_argument("--glove", help="GloVe-format word vectors for the baseline (default on the world: PPMI+SVD "
-                                     "from the world's corpus)")
+    rep.add_argument(
+        "--glove",
+        help="GloVe-format word vectors for the baseline (default on the world: PPMI+SVD from the world's corpus)",
+    )
     rep.add_argument("--data", action="append", metavar="TASK=PATH", help="data folder of a task (real data)")
     rep.add_argument("--data-dir", help="asset data directory (default $ELMO_EVAL_DATA or ~/.cache/elmo-eval)")
     rep.add_argument("--world-seed", type=int, default=0)
-    rep.add_argument("--world-size", choices=["tiny", "small", "default", "large"],
-                     help="size of the generated world (default: the profile's)")
+    rep.add_argument(
+        "--world-size",
+        choices=["tiny", "small", "default", "large"],
+        help="size of the generated world (default: the profile's)",
+    )
     rep.add_argument("--shard", metavar="I/N", help="run every N-th planned run starting at I (cluster arrays)")
     rep.add_argument("--dry-run", action="store_true", help="print the plan and the caches it needs, run nothing")
     rep.add_argument("--accelerator", default="cpu")
@@ -83,13 +119,15 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     rep.add_argument("--num-nodes", type=int, default=1)
     rep.add_argument("--strategy", default="auto")
     rep.add_argument("--no-progress", action="store_true")
-    rep.add_argument("--no-report", action="store_true", help="run only; build the report later with "
-                                                              "`elmo-eval report`")
+    rep.add_argument(
+        "--no-report", action="store_true", help="run only; build the report later with `elmo-eval report`"
+    )
     rep.add_argument("--significance-samples", type=int, default=10000)
     rep.set_defaults(func=run_reproduce)
 
-    report = subparsers.add_parser("report", help="rebuild a results folder's tables and figures from its "
-                                                  "result files alone")
+    report = subparsers.add_parser(
+        "report", help="rebuild a results folder's tables and figures from its result files alone"
+    )
     report.add_argument("results", help="results folder (holds runs/)")
     report.add_argument("--significance-samples", type=int, default=10000)
     report.set_defaults(func=run_report)

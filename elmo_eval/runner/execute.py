@@ -1,4 +1,5 @@
 """Run a planned matrix: shared layer caches, one Lightning run each, atomic result files, resume."""
+
 from __future__ import annotations
 
 import logging
@@ -42,8 +43,8 @@ class TaskData:
         root = setup.world_dir if world else data_roots.get(spec.name)
         if root is None:
             raise FileNotFoundError(
-                f"no data for task {spec.name!r}: pass --data {spec.name}=PATH or fetch/register it "
-                f"(see docs/data.md)")
+                f"no data for task {spec.name!r}: pass --data {spec.name}=PATH or fetch/register it (see docs/data.md)"
+            )
         paths = spec.split_paths(root, world=world)
         missing = [str(p) for p in paths.values() if not p.exists()]
         if missing:
@@ -52,16 +53,18 @@ class TaskData:
         self.splits = {name: self.task.read(path) for name, path in paths.items()}
         if "dev" not in self.splits and spec.data.get("dev_from_train") and not world:
             # datasets without a dev split (AG News): a seeded slice of train, held out from training
-            self.splits["train"], self.splits["dev"] = split_dev(self.splits["train"],
-                                                                 float(spec.data["dev_from_train"]), seed=0)
+            self.splits["train"], self.splits["dev"] = split_dev(
+                self.splits["train"], float(spec.data["dev_from_train"]), seed=0
+            )
         self._layers = None
 
     def sentences(self) -> list[list[str]]:
         """Every sentence the encoder must see for this task: all training instances and eval instances."""
         out: dict[tuple, None] = {}
         for name, examples in self.splits.items():
-            instances = (self.task.training_instances(examples) if name == "train"
-                         else self.task.eval_instances(examples))
+            instances = (
+                self.task.training_instances(examples) if name == "train" else self.task.eval_instances(examples)
+            )
             for inst in instances:
                 for text in self.task.texts(inst).values():
                     for sent in flatten_text(text)[1]:
@@ -88,16 +91,25 @@ def run_dir(out_dir: Path, encoder_id: str, run: PlannedRun) -> Path:
     return out_dir / "runs" / encoder_id / run.task / run.run_id
 
 
-def execute(runs: Sequence[PlannedRun], specs: dict[str, TaskSpec], setup: EncoderSetup, out_dir: Path,
-            cache_dir: Path, data_roots: dict[str, Path] | None = None, trainer_options: dict | None = None,
-            progress: bool = True) -> list[Path]:
+def execute(
+    runs: Sequence[PlannedRun],
+    specs: dict[str, TaskSpec],
+    setup: EncoderSetup,
+    out_dir: Path,
+    cache_dir: Path,
+    data_roots: dict[str, Path] | None = None,
+    trainer_options: dict | None = None,
+    progress: bool = True,
+) -> list[Path]:
     """Train and evaluate every run not already finished; returns the result files."""
     data: dict[str, TaskData] = {}
     written = []
     total = len(runs)
     for position, run in enumerate(runs, 1):
         target = run_dir(out_dir, setup.encoder_id, run)
-        label = f"[{position}/{total}] {run.task} {run.rep.name} @{run.rep.placement} f={run.fraction:g} seed={run.seed}"
+        label = (
+            f"[{position}/{total}] {run.task} {run.rep.name} @{run.rep.placement} f={run.fraction:g} seed={run.seed}"
+        )
         if (target / RESULT_FILE).exists():
             _say(f"{label}: done already, skipped")
             written.append(target / RESULT_FILE)
@@ -114,15 +126,32 @@ def execute(runs: Sequence[PlannedRun], specs: dict[str, TaskSpec], setup: Encod
             shutil.rmtree(work)  # an interrupted earlier attempt: start this run afresh
         started = time.time()
         torch.set_num_threads(max(1, torch.get_num_threads()))
-        result = train_and_evaluate(task_data.task, task_data.splits, run.rep, hp, work,
-                                    layer_source=layer_source, vectors=setup.vectors, seed=run.seed,
-                                    train_fraction=run.fraction, trainer_options=trainer_options,
-                                    progress=progress)
+        result = train_and_evaluate(
+            task_data.task,
+            task_data.splits,
+            run.rep,
+            hp,
+            work,
+            layer_source=layer_source,
+            vectors=setup.vectors,
+            seed=run.seed,
+            train_fraction=run.fraction,
+            trainer_options=trainer_options,
+            progress=progress,
+        )
         predictions = result.pop("predictions")
-        record = {**run.describe(), "encoder": setup.encoder_id, "encoder_description": setup.description,
-                  "hp": hp, "metric": spec.metric, "metric_label": spec.metric_label,
-                  "data": {k: str(v) for k, v in task_data.paths.items()}, **result,
-                  "wall_seconds": time.time() - started, "versions": versions()}
+        record = {
+            **run.describe(),
+            "encoder": setup.encoder_id,
+            "encoder_description": setup.description,
+            "hp": hp,
+            "metric": spec.metric,
+            "metric_label": spec.metric_label,
+            "data": {k: str(v) for k, v in task_data.paths.items()},
+            **result,
+            "wall_seconds": time.time() - started,
+            "versions": versions(),
+        }
         if "test" in predictions:
             write_predictions_pickle(target / PREDICTIONS_FILE, *predictions["test"])
         for name in ("dev", "test"):

@@ -7,6 +7,7 @@ comparison), Figure 1 and Figure 2 as PNG, the topic-classification comparison
 with the source article's numbers, a leaderboard across encoders, a
 machine-readable ``summary.json`` and a ``README.md`` page linking everything.
 """
+
 from __future__ import annotations
 
 import json
@@ -47,8 +48,11 @@ class ResultSet:
 
     def runs(self, encoder, task, rep_name, placement=None, fraction=1.0, variant=None) -> list[dict]:
         if placement is None:
-            found = [v for k, v in self.groups.items()
-                     if k[:3] == (encoder, task, rep_name) and k[4] == fraction and k[5] == variant]
+            found = [
+                v
+                for k, v in self.groups.items()
+                if k[:3] == (encoder, task, rep_name) and k[4] == fraction and k[5] == variant
+            ]
             return found[0] if found else []
         return self.groups.get((encoder, task, rep_name, placement, fraction, variant), [])
 
@@ -122,40 +126,69 @@ def table1(rs: ResultSet, encoder: str, out: Path, samples: int) -> tuple[str, l
         e_mean, e_std, n_e = mean_std(rs.scores(elmo, split))
         abs_gain, rel_gain = _gain(b_mean, e_mean)
         sig = _significance(base, elmo, samples)
-        paper = (spec.paper.get("table1", {}) if spec else {})
+        paper = spec.paper.get("table1", {}) if spec else {}
         p_abs, p_rel = _gain(paper.get("baseline", float("nan")), paper.get("elmo", float("nan")))
         beats = abs_gain > max(b_std, e_std) and (sig is None or sig["p_value"] < 0.05)
-        numbers.append({"task": task, "metric": spec.metric_label if spec else elmo[0]["metric"], "split": split,
-                        "paper_previous_sota": paper.get("previous_sota"), "paper_baseline": paper.get("baseline"),
-                        "paper_elmo": paper.get("elmo"), "paper_abs_gain": p_abs, "paper_rel_error_reduction": p_rel,
-                        "baseline_mean": b_mean, "baseline_std": b_std, "elmo_mean": e_mean, "elmo_std": e_std,
-                        "seeds": min(n_b, n_e), "abs_gain": abs_gain, "rel_error_reduction": rel_gain,
-                        "p_value": None if sig is None else sig["p_value"],
-                        "elmo_placement": elmo[0]["representation"]["placement"],
-                        "elmo_lambda": elmo[0]["representation"]["l2_lambda"], "elmo_beats_baseline": bool(beats)})
-        display.append({
-            "Task": task, "Metric": numbers[-1]["metric"],
-            "Paper baseline": fmt(paper.get("baseline")), "Paper +ELMo": fmt(paper.get("elmo")),
-            "Paper gain (abs / rel)": f"{fmt(p_abs)} / {fmt(p_rel, 1)}%",
-            "Our baseline": fmt_mean_std(rs.scores(base, split)), "Our +ELMo": fmt_mean_std(rs.scores(elmo, split)),
-            "Our gain (abs / rel)": f"{fmt(abs_gain)} / {fmt(rel_gain, 1)}%",
-            "p (paired)": "–" if sig is None else ("< 0.001" if sig["p_value"] < 0.001 else f"{sig['p_value']:.3f}"),
-            "ELMo better?": "yes" if beats else "no"})
+        numbers.append(
+            {
+                "task": task,
+                "metric": spec.metric_label if spec else elmo[0]["metric"],
+                "split": split,
+                "paper_previous_sota": paper.get("previous_sota"),
+                "paper_baseline": paper.get("baseline"),
+                "paper_elmo": paper.get("elmo"),
+                "paper_abs_gain": p_abs,
+                "paper_rel_error_reduction": p_rel,
+                "baseline_mean": b_mean,
+                "baseline_std": b_std,
+                "elmo_mean": e_mean,
+                "elmo_std": e_std,
+                "seeds": min(n_b, n_e),
+                "abs_gain": abs_gain,
+                "rel_error_reduction": rel_gain,
+                "p_value": None if sig is None else sig["p_value"],
+                "elmo_placement": elmo[0]["representation"]["placement"],
+                "elmo_lambda": elmo[0]["representation"]["l2_lambda"],
+                "elmo_beats_baseline": bool(beats),
+            }
+        )
+        display.append(
+            {
+                "Task": task,
+                "Metric": numbers[-1]["metric"],
+                "Paper baseline": fmt(paper.get("baseline")),
+                "Paper +ELMo": fmt(paper.get("elmo")),
+                "Paper gain (abs / rel)": f"{fmt(p_abs)} / {fmt(p_rel, 1)}%",
+                "Our baseline": fmt_mean_std(rs.scores(base, split)),
+                "Our +ELMo": fmt_mean_std(rs.scores(elmo, split)),
+                "Our gain (abs / rel)": f"{fmt(abs_gain)} / {fmt(rel_gain, 1)}%",
+                "p (paired)": "–"
+                if sig is None
+                else ("< 0.001" if sig["p_value"] < 0.001 else f"{sig['p_value']:.3f}"),
+                "ELMo better?": "yes" if beats else "no",
+            }
+        )
     if not display:
         return "", numbers
-    notes = ["Ours: mean ± sample std over seeds on the test split (dev where a task has no test split); "
-             "the paper's column is its Table 1 (test).",
-             "rel = error reduction, (ELMo − baseline) / (100 − baseline), as the paper reports it.",
-             "p: paired approximate-randomisation test on the test set (seeds paired); "
-             "'ELMo better?' = gain larger than the seed std and p < 0.05."]
-    return write_table(out, "table1", pd.DataFrame(display), pd.DataFrame(numbers),
-                       "Table 1: baseline vs +ELMo", notes), numbers
+    notes = [
+        "Ours: mean ± sample std over seeds on the test split (dev where a task has no test split); "
+        "the paper's column is its Table 1 (test).",
+        "rel = error reduction, (ELMo − baseline) / (100 − baseline), as the paper reports it.",
+        "p: paired approximate-randomisation test on the test set (seeds paired); "
+        "'ELMo better?' = gain larger than the seed std and p < 0.05.",
+    ]
+    return write_table(
+        out, "table1", pd.DataFrame(display), pd.DataFrame(numbers), "Table 1: baseline vs +ELMo", notes
+    ), numbers
 
 
 def table2(rs: ResultSet, encoder: str, out: Path) -> str:
-    cols = [("baseline", "Baseline", "baseline"), ("elmo_top", "Last only", "last_only"),
-            ("elmo_mix_l1", "All layers λ=1", "all_lambda_1"), ("elmo_mix_l0.001", "All layers λ=0.001",
-                                                                 "all_lambda_0001")]
+    cols = [
+        ("baseline", "Baseline", "baseline"),
+        ("elmo_top", "Last only", "last_only"),
+        ("elmo_mix_l1", "All layers λ=1", "all_lambda_1"),
+        ("elmo_mix_l0.001", "All layers λ=0.001", "all_lambda_0001"),
+    ]
     display, numbers = [], []
     for task in rs.tasks:
         spec = _spec(task)
@@ -176,8 +209,14 @@ def table2(rs: ResultSet, encoder: str, out: Path) -> str:
         numbers.append(num)
     if not display:
         return ""
-    return write_table(out, "table2", pd.DataFrame(display), pd.DataFrame(numbers),
-                       "Table 2: which layers (dev)", ["Dev set, as in the paper; ELMo at the task's Table-1 placement."])
+    return write_table(
+        out,
+        "table2",
+        pd.DataFrame(display),
+        pd.DataFrame(numbers),
+        "Table 2: which layers (dev)",
+        ["Dev set, as in the paper; ELMo at the task's Table-1 placement."],
+    )
 
 
 def table3(rs: ResultSet, encoder: str, out: Path) -> str:
@@ -202,13 +241,24 @@ def table3(rs: ResultSet, encoder: str, out: Path) -> str:
         numbers.append(num)
     if not display:
         return ""
-    return write_table(out, "table3", pd.DataFrame(display), pd.DataFrame(numbers),
-                       "Table 3: where ELMo goes (dev)", ["Dev set; the same scalar mix and lambda at each place."])
+    return write_table(
+        out,
+        "table3",
+        pd.DataFrame(display),
+        pd.DataFrame(numbers),
+        "Table 3: where ELMo goes (dev)",
+        ["Dev set; the same scalar mix and lambda at each place."],
+    )
 
 
 def ablations(rs: ResultSet, encoder: str, out: Path) -> str:
-    names = [("baseline", "Baseline"), ("elmo_layer0", "Layer 0 only (char CNN)"), ("elmo_top", "Top layer"),
-             ("elmo_mean", "Fixed mean"), ("elmo_mix_l0.001", "Scalar mix λ=0.001")]
+    names = [
+        ("baseline", "Baseline"),
+        ("elmo_layer0", "Layer 0 only (char CNN)"),
+        ("elmo_top", "Top layer"),
+        ("elmo_mean", "Fixed mean"),
+        ("elmo_mix_l0.001", "Scalar mix λ=0.001"),
+    ]
     display, numbers = [], []
     for task in rs.tasks:
         spec = _spec(task)
@@ -225,10 +275,17 @@ def ablations(rs: ResultSet, encoder: str, out: Path) -> str:
         numbers.append(num)
     if not display:
         return ""
-    return write_table(out, "ablations", pd.DataFrame(display), pd.DataFrame(numbers),
-                       "Ablations: what the character layer and context each contribute (dev)",
-                       ["Layer 0 alone is the biLM's context-independent character representation; the gap to the "
-                        "mixes is what context adds."])
+    return write_table(
+        out,
+        "ablations",
+        pd.DataFrame(display),
+        pd.DataFrame(numbers),
+        "Ablations: what the character layer and context each contribute (dev)",
+        [
+            "Layer 0 alone is the biLM's context-independent character representation; the gap to the "
+            "mixes is what context adds."
+        ],
+    )
 
 
 def topic(rs: ResultSet, encoder: str, out: Path) -> str:
@@ -253,21 +310,39 @@ def topic(rs: ResultSet, encoder: str, out: Path) -> str:
             numbers.append(num)
     if not display:
         return ""
-    return write_table(out, "topic", pd.DataFrame(display), pd.DataFrame(numbers),
-                       "Topic classification: the source article's three configurations",
-                       ["The article's numbers are on its own data; ours on this run's data (macro P/R/F1)."])
+    return write_table(
+        out,
+        "topic",
+        pd.DataFrame(display),
+        pd.DataFrame(numbers),
+        "Topic classification: the source article's three configurations",
+        ["The article's numbers are on its own data; ours on this run's data (macro P/R/F1)."],
+    )
+
+
+def sub_metric(rs: ResultSet, task: str) -> str:
+    """The metric label of a task's runs (for axis labels)."""
+    return next((r["metric_label"] for r in rs.records if r["task"] == task), "")
 
 
 def figure1(rs: ResultSet, encoder: str, out: Path) -> str:
     import matplotlib
+
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
     rows = []
     for r in rs.records:
         if r["encoder"] == encoder and "figure1" in r.get("tables", []):
-            rows.append({"task": r["task"], "system": "baseline" if r["representation"]["elmo"] is None else "+ELMo",
-                         "fraction": r["fraction"], "seed": r["seed"], "dev": _score(r, "dev")})
+            rows.append(
+                {
+                    "task": r["task"],
+                    "system": "baseline" if r["representation"]["elmo"] is None else "+ELMo",
+                    "fraction": r["fraction"],
+                    "seed": r["seed"],
+                    "dev": _score(r, "dev"),
+                }
+            )
     if not rows:
         return ""
     frame = pd.DataFrame(rows)
@@ -278,11 +353,12 @@ def figure1(rs: ResultSet, encoder: str, out: Path) -> str:
         sub = frame[frame.task == task]
         for system, style in (("baseline", "o--"), ("+ELMo", "s-")):
             agg = sub[sub.system == system].groupby("fraction")["dev"].agg(["mean", "std"]).reset_index()
-            ax.errorbar(agg["fraction"] * 100, agg["mean"], yerr=agg["std"].fillna(0), fmt=style, label=system,
-                        capsize=3)
+            ax.errorbar(
+                agg["fraction"] * 100, agg["mean"], yerr=agg["std"].fillna(0), fmt=style, label=system, capsize=3
+            )
         ax.set_xscale("log")
         ax.set_xlabel("% of training data")
-        ax.set_ylabel(f"dev {rs.runs(encoder, task, 'baseline', None)[0]['metric'] if rs.runs(encoder, task, 'baseline', None) else ''}")
+        ax.set_ylabel(f"dev {sub_metric(rs, task)}")
         ax.set_title(task)
         ax.legend()
     fig.suptitle("Figure 1: sample efficiency")
@@ -294,6 +370,7 @@ def figure1(rs: ResultSet, encoder: str, out: Path) -> str:
 
 def figure2(rs: ResultSet, encoder: str, out: Path) -> str:
     import matplotlib
+
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
     import numpy as np
@@ -305,8 +382,18 @@ def figure2(rs: ResultSet, encoder: str, out: Path) -> str:
             continue
         for where, entry in r.get("layer_weights", {}).items():
             for j, w in enumerate(entry["weights"]):
-                rows.append({"task": r["task"], "representation": rep["name"], "placement": rep["placement"],
-                             "location": where, "layer": j, "weight": w, "gamma": entry["gamma"], "seed": r["seed"]})
+                rows.append(
+                    {
+                        "task": r["task"],
+                        "representation": rep["name"],
+                        "placement": rep["placement"],
+                        "location": where,
+                        "layer": j,
+                        "weight": w,
+                        "gamma": entry["gamma"],
+                        "seed": r["seed"],
+                    }
+                )
     if not rows:
         return ""
     frame = pd.DataFrame(rows)
@@ -316,13 +403,15 @@ def figure2(rs: ResultSet, encoder: str, out: Path) -> str:
         learned = frame
     mean = learned.groupby(["task", "location", "layer"])["weight"].mean().reset_index()
     locations = [loc for loc in ("input", "output") if loc in set(mean.location)]
-    fig, axes = plt.subplots(1, len(locations), figsize=(4.2 * len(locations), 0.6 + 0.45 * len(rs.tasks)),
-                             squeeze=False)
+    fig, axes = plt.subplots(
+        1, len(locations), figsize=(4.2 * len(locations), 0.6 + 0.45 * len(rs.tasks)), squeeze=False
+    )
     for ax, loc in zip(axes[0], locations):
         sub = mean[mean.location == loc]
         tasks = list(dict.fromkeys(sub.task))
-        grid = np.array([[sub[(sub.task == t) & (sub.layer == j)].weight.mean() for j in sorted(set(sub.layer))]
-                         for t in tasks])
+        grid = np.array(
+            [[sub[(sub.task == t) & (sub.layer == j)].weight.mean() for j in sorted(set(sub.layer))] for t in tasks]
+        )
         image = ax.imshow(grid, vmin=0, vmax=1, cmap="Blues", aspect="auto")
         for (i, j), v in np.ndenumerate(grid):
             ax.text(j, i, f"{v:.2f}", ha="center", va="center", color="black" if v < 0.6 else "white", fontsize=8)
@@ -361,15 +450,32 @@ def leaderboard(rs: ResultSet, out: Path) -> str:
         common = [t for t in rs.tasks if t in scores and t in base_row]
         avg = sum(scores[t] for t in common) / len(common) if common else float("nan")
         base_avg = sum(base_row[t] for t in common) / len(common) if common else float("nan")
-        row = {"Encoder": name, **{t: fmt(scores.get(t)) for t in rs.tasks}, "Average": fmt(avg),
-               "Gain over baseline": fmt(avg - base_avg)}
+        row = {
+            "Encoder": name,
+            **{t: fmt(scores.get(t)) for t in rs.tasks},
+            "Average": fmt(avg),
+            "Gain over baseline": fmt(avg - base_avg),
+        }
         display.append(row)
-        numbers.append({"encoder": name, **{t: scores.get(t) for t in rs.tasks}, "average": avg,
-                        "gain_over_baseline": avg - base_avg})
-    return write_table(out, "leaderboard", pd.DataFrame(display), pd.DataFrame(numbers),
-                       "Leaderboard across encoders",
-                       ["Each task's Table-1 configuration, test split (dev where there is no test); "
-                        "the average is over tasks every row has."])
+        numbers.append(
+            {
+                "encoder": name,
+                **{t: scores.get(t) for t in rs.tasks},
+                "average": avg,
+                "gain_over_baseline": avg - base_avg,
+            }
+        )
+    return write_table(
+        out,
+        "leaderboard",
+        pd.DataFrame(display),
+        pd.DataFrame(numbers),
+        "Leaderboard across encoders",
+        [
+            "Each task's Table-1 configuration, test split (dev where there is no test); "
+            "the average is over tasks every row has."
+        ],
+    )
 
 
 def build_report(results_dir: str | Path, name: str | None = None, samples: int = 10000) -> Path:
@@ -384,8 +490,15 @@ def build_report(results_dir: str | Path, name: str | None = None, samples: int 
     for encoder in rs.encoders:
         t1, numbers = table1(rs, encoder, out, samples)
         summary["table1"][encoder] = numbers
-        parts = [t1, table2(rs, encoder, out), table3(rs, encoder, out), ablations(rs, encoder, out),
-                 topic(rs, encoder, out), figure1(rs, encoder, out), figure2(rs, encoder, out)]
+        parts = [
+            t1,
+            table2(rs, encoder, out),
+            table3(rs, encoder, out),
+            ablations(rs, encoder, out),
+            topic(rs, encoder, out),
+            figure1(rs, encoder, out),
+            figure2(rs, encoder, out),
+        ]
         head = f"# Encoder `{encoder}`\n\n"
         desc = records[[r["encoder"] for r in records].index(encoder)].get("encoder_description") or {}
         if desc:
@@ -393,9 +506,13 @@ def build_report(results_dir: str | Path, name: str | None = None, samples: int 
         sections.append(head + "\n".join(p for p in parts if p))
     seconds = sum(r.get("wall_seconds", 0.0) for r in records)
     title = name or out.name
-    page = (f"# elmo-eval report: {title}\n\n{len(records)} finished runs, {seconds / 60:.1f} minutes of training "
-            f"in total. Files: " + ", ".join(f"[{p.name}]({p.name})" for p in sorted(out.glob("*.csv"))) +
-            ", [summary.json](summary.json).\n\n" + "\n\n".join(sections))
+    page = (
+        f"# elmo-eval report: {title}\n\n{len(records)} finished runs, {seconds / 60:.1f} minutes of training "
+        f"in total. Files: "
+        + ", ".join(f"[{p.name}]({p.name})" for p in sorted(out.glob("*.csv")))
+        + ", [summary.json](summary.json).\n\n"
+        + "\n\n".join(sections)
+    )
     (out / "README.md").write_text(page, encoding="utf-8")
     (out / "summary.json").write_text(json.dumps(summary, indent=2, default=str) + "\n", encoding="utf-8")
     return out / "README.md"

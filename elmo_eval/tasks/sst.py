@@ -16,7 +16,7 @@ import numpy as np
 import torch
 
 from elmo_eval.heads.bcn import BiattentiveClassifier
-from elmo_eval.metrics.classification import accuracy
+from elmo_eval.metrics.accuracy import accuracy
 from elmo_eval.metrics.pooled import accuracy_from_counts
 from elmo_eval.readers.sst import NUM_CLASSES, SstSentence, binary_label, read_sst
 from elmo_eval.tasks.base import Task

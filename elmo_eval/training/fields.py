@@ -7,8 +7,8 @@ ids for the head's own embedders.
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Sequence
 
 import numpy as np
 import torch
@@ -53,7 +53,7 @@ class TextBatch:
     layers: torch.Tensor | None
     sentence_starts: list[list[int]]
 
-    def to(self, device) -> "TextBatch":
+    def to(self, device) -> TextBatch:
         return TextBatch(self.tokens, self.mask.to(device), self.word_ids.to(device), self.char_ids.to(device),
                          None if self.layers is None else self.layers.to(device), self.sentence_starts)
 
@@ -68,7 +68,7 @@ class Batch:
     instances: list = field(default_factory=list)
     indices: list[int] = field(default_factory=list)
 
-    def to(self, device) -> "Batch":
+    def to(self, device) -> Batch:
         return Batch({k: v.to(device) for k, v in self.fields.items()},
                      {k: v.to(device) for k, v in self.features.items()},
                      {k: v.to(device) for k, v in self.targets.items()}, self.instances, self.indices)

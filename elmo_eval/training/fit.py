@@ -3,13 +3,14 @@
 Model selection is always on dev (early stopping and the best checkpoint);
 test is scored once, with the restored best weights.
 """
+
 from __future__ import annotations
 
 import logging
 import time
 import warnings
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
 
 import pytorch_lightning as pl
 import torch
@@ -25,9 +26,11 @@ from elmo_eval.word_vectors import PretrainedVectors, Vocabulary
 log = logging.getLogger(__name__)
 
 
-def build_vocabulary(task, train: Sequence, others: Sequence[Sequence],
-                     vectors: PretrainedVectors | None) -> Vocabulary:
+def build_vocabulary(
+    task, train: Sequence, others: Sequence[Sequence], vectors: PretrainedVectors | None
+) -> Vocabulary:
     """Training tokens, plus dev/test tokens that the pretrained vectors cover (their rows are fixed)."""
+
     def tokens(instances):
         for inst in instances:
             for text in task.texts(inst).values():
@@ -35,15 +38,20 @@ def build_vocabulary(task, train: Sequence, others: Sequence[Sequence],
 
     extra = []
     if vectors is not None:
-        extra = sorted({t for split in others for sent in tokens(split) for t in sent
-                        if vectors.row(t) >= 0})
+        extra = sorted({t for split in others for sent in tokens(split) for t in sent if vectors.row(t) >= 0})
     return Vocabulary.from_sentences(tokens(train), extra=extra)
 
 
 def _loader(task, instances, vocab, layer_source, batch_size, shuffle, seed, with_targets=True) -> DataLoader:
     generator = torch.Generator().manual_seed(seed)
-    return DataLoader(list(enumerate(instances)), batch_size=batch_size, shuffle=shuffle, generator=generator,
-                      collate_fn=Collator(task, vocab, layer_source, with_targets), num_workers=0)
+    return DataLoader(
+        list(enumerate(instances)),
+        batch_size=batch_size,
+        shuffle=shuffle,
+        generator=generator,
+        collate_fn=Collator(task, vocab, layer_source, with_targets),
+        num_workers=0,
+    )
 
 
 @torch.no_grad()
@@ -57,10 +65,20 @@ def predict(model: TaskModel, loader: DataLoader) -> list:
     return [out[i] for i in range(len(out))]
 
 
-def train_and_evaluate(task, splits: dict[str, Sequence], rep: RepresentationConfig, hp: dict,
-                       out_dir: str | Path, *, layer_source=None, vectors: PretrainedVectors | None = None,
-                       seed: int = 0, train_fraction: float = 1.0, trainer_options: dict | None = None,
-                       progress: bool = False) -> dict:
+def train_and_evaluate(
+    task,
+    splits: dict[str, Sequence],
+    rep: RepresentationConfig,
+    hp: dict,
+    out_dir: str | Path,
+    *,
+    layer_source=None,
+    vectors: PretrainedVectors | None = None,
+    seed: int = 0,
+    train_fraction: float = 1.0,
+    trainer_options: dict | None = None,
+    progress: bool = False,
+) -> dict:
     """Fit on ``splits['train']``, select on ``splits['dev']``, score dev and ``splits['test']``.
 
     splits: read examples per split (``train``, ``dev`` and optionally ``test``).
@@ -85,15 +103,28 @@ def train_and_evaluate(task, splits: dict[str, Sequence], rep: RepresentationCon
     batch_size = int(hp.get("batch_size", 32))
     train_loader = _loader(task, train, vocab, source, batch_size, True, seed)
     dev_loader = _loader(task, evals["dev"], vocab, source, int(hp.get("eval_batch_size", batch_size)), False, seed)
-    checkpoint = ModelCheckpoint(dirpath=out_dir / "checkpoints", monitor="dev_metric", mode="max",
-                                 save_top_k=1, filename="best", enable_version_counter=False)
+    checkpoint = ModelCheckpoint(
+        dirpath=out_dir / "checkpoints",
+        monitor="dev_metric",
+        mode="max",
+        save_top_k=1,
+        filename="best",
+        enable_version_counter=False,
+    )
     callbacks = [checkpoint, EarlyStopping(monitor="dev_metric", mode="max", patience=int(hp.get("patience", 5)))]
     options = {"accelerator": "cpu", "devices": 1, **(trainer_options or {})}
-    trainer = pl.Trainer(max_epochs=int(hp.get("max_epochs", 10)), callbacks=callbacks,
-                         logger=CSVLogger(out_dir, name="logs", version=""), deterministic=True,
-                         gradient_clip_val=hp.get("grad_clip"), enable_progress_bar=progress,
-                         enable_model_summary=False, num_sanity_val_steps=0,
-                         log_every_n_steps=max(1, min(50, len(train_loader))), **options)
+    trainer = pl.Trainer(
+        max_epochs=int(hp.get("max_epochs", 10)),
+        callbacks=callbacks,
+        logger=_loggers(out_dir),
+        deterministic=True,
+        gradient_clip_val=hp.get("grad_clip"),
+        enable_progress_bar=progress,
+        enable_model_summary=False,
+        num_sanity_val_steps=0,
+        log_every_n_steps=max(1, min(50, len(train_loader))),
+        **options,
+    )
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", ".*does not have many workers.*")
         warnings.filterwarnings("ignore", ".*Checkpoint directory.*exists and is not empty.*")
@@ -102,11 +133,21 @@ def train_and_evaluate(task, splits: dict[str, Sequence], rep: RepresentationCon
     if checkpoint.best_model_path:
         state = torch.load(checkpoint.best_model_path, map_location="cpu", weights_only=False)["state_dict"]
         model.load_state_dict(state)
-    result = {"metrics": {}, "predictions": {}, "layer_weights": model.layer_weights(), "dev_history": model.dev_history,
-              "epochs": trainer.current_epoch, "best_epoch": _best_epoch(model.dev_history, task.main_metric),
-              "sizes": {"train_examples": len(train_examples), "train_instances": len(train),
-                        **{f"{k}_instances": len(v) for k, v in evals.items()}},
-              "vocab_size": len(vocab), "parameters": sum(p.numel() for p in model.parameters() if p.requires_grad)}
+    result = {
+        "metrics": {},
+        "predictions": {},
+        "layer_weights": model.layer_weights(),
+        "dev_history": model.dev_history,
+        "epochs": trainer.current_epoch,
+        "best_epoch": _best_epoch(model.dev_history, task.main_metric),
+        "sizes": {
+            "train_examples": len(train_examples),
+            "train_instances": len(train),
+            **{f"{k}_instances": len(v) for k, v in evals.items()},
+        },
+        "vocab_size": len(vocab),
+        "parameters": sum(p.numel() for p in model.parameters() if p.requires_grad),
+    }
     if trainer.is_global_zero:
         model.to("cpu")
         pred_dir = out_dir / "predictions"
@@ -119,6 +160,18 @@ def train_and_evaluate(task, splits: dict[str, Sequence], rep: RepresentationCon
             task.write_predictions(pred_dir / f"{name}{task.predictions_suffix}", instances, predictions)
     result["seconds"] = {"fit": fit_seconds, "total": time.time() - started}
     return result
+
+
+def _loggers(out_dir: Path) -> list:
+    """CSV always (the result files copy it); TensorBoard too when it is installed."""
+    loggers = [CSVLogger(out_dir, name="logs", version="")]
+    try:
+        from pytorch_lightning.loggers import TensorBoardLogger
+
+        loggers.append(TensorBoardLogger(out_dir, name="tensorboard", version=""))
+    except (ImportError, ModuleNotFoundError):
+        pass
+    return loggers
 
 
 def _best_epoch(history: list[dict], key: str) -> int | None:

@@ -5,7 +5,7 @@ stopping, logging) is in :mod:`elmo_eval.training.fit`.
 """
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 import pytorch_lightning as pl
 import torch
