@@ -43,12 +43,25 @@ class PlannedRun:
                 "hp_profile": self.hp_profile, "tables": list(self.tables)}
 
 
+def paper_placement(spec: TaskSpec | None) -> str:
+    """Where the paper puts ELMo for this task in Table 1 (and Table 2)."""
+    return spec.setup.get("elmo_placement", "input") if spec is not None else "input"
+
+
+def paper_lambda(spec: TaskSpec | None) -> float:
+    return float(spec.setup.get("l2_lambda", 0.001)) if spec is not None else 0.001
+
+
+def mix_name(l2_lambda: float) -> str:
+    """Report name of a scalar mix with this lambda (matches the standard representations' names)."""
+    return "elmo_mix_l1" if l2_lambda == 1.0 else f"elmo_mix_l{l2_lambda:g}"
+
+
 def _elmo_rep(spec: TaskSpec, placement: str | None = None) -> RepresentationConfig:
     """The task's +ELMo row of Table 1: scalar mix at the paper's placement with the paper's lambda."""
-    lam = float(spec.setup.get("l2_lambda", 0.001))
-    name = "elmo_mix_l1" if lam == 1.0 else ("elmo_mix_l0.001" if lam == 0.001 else f"elmo_mix_l{lam:g}")
-    return RepresentationConfig(name=name, elmo="scalar_mix", l2_lambda=lam,
-                                placement=placement or spec.setup.get("elmo_placement", "input"))
+    lam = paper_lambda(spec)
+    return RepresentationConfig(name=mix_name(lam), elmo="scalar_mix", l2_lambda=lam,
+                                placement=placement or paper_placement(spec))
 
 
 def build_plan(specs: list[TaskSpec], tables: list[str], seeds: list[int], hp_profile: str,
@@ -70,7 +83,7 @@ def build_plan(specs: list[TaskSpec], tables: list[str], seeds: list[int], hp_pr
             wanted.setdefault(run, set()).add(table)
 
     for spec in specs:
-        placement = spec.setup.get("elmo_placement", "input")
+        placement = paper_placement(spec)
         base = standard_representation("baseline", placement)
         # The topic task's variants are the source article's configurations (their own table);
         # other tasks' variants are extra named configurations, run when "variants" is asked for.

@@ -13,10 +13,12 @@ from __future__ import annotations
 import json
 import math
 from collections import defaultdict
+from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
 
+from elmo_eval.runner.plan import mix_name, paper_lambda, paper_placement
 from elmo_eval.runner.results import PREDICTIONS_FILE, load_results, read_predictions_pickle
 from elmo_eval.runner.significance import paired_permutation_test, paired_permutation_test_pooled
 from elmo_eval.runner.tables import fmt, fmt_mean_std, mean_std, write_table
@@ -61,10 +63,7 @@ class ResultSet:
 
     def elmo_runs(self, encoder: str, task: str, spec) -> list[dict]:
         """The Table-1 +ELMo configuration of a task (paper placement and lambda)."""
-        placement = spec.setup.get("elmo_placement", "input") if spec else "input"
-        lam = float(spec.setup.get("l2_lambda", 0.001)) if spec else 0.001
-        name = "elmo_mix_l1" if lam == 1.0 else ("elmo_mix_l0.001" if lam == 0.001 else f"elmo_mix_l{lam:g}")
-        return self.runs(encoder, task, name, placement)
+        return self.runs(encoder, task, mix_name(paper_lambda(spec)), paper_placement(spec))
 
 
 def _spec(task: str):
@@ -115,7 +114,7 @@ def table1(rs: ResultSet, encoder: str, out: Path, samples: int) -> tuple[str, l
     display, numbers = [], []
     for task in rs.tasks:
         spec = _spec(task)
-        base = rs.runs(encoder, task, "baseline", spec.setup.get("elmo_placement", "input") if spec else None)
+        base = rs.runs(encoder, task, "baseline", paper_placement(spec))
         if not base:
             base = rs.runs(encoder, task, "baseline")
         elmo = rs.elmo_runs(encoder, task, spec)
@@ -182,110 +181,66 @@ def table1(rs: ResultSet, encoder: str, out: Path, samples: int) -> tuple[str, l
     ), numbers
 
 
-def table2(rs: ResultSet, encoder: str, out: Path) -> str:
-    cols = [
-        ("baseline", "Baseline", "baseline"),
-        ("elmo_top", "Last only", "last_only"),
-        ("elmo_mix_l1", "All layers λ=1", "all_lambda_1"),
-        ("elmo_mix_l0.001", "All layers λ=0.001", "all_lambda_0001"),
-    ]
+def _dev_comparison(rs: ResultSet, encoder: str, out: Path, name: str, title: str, notes: list[str],
+                    columns: list[tuple[str, str, Callable]], paper_table: str | None, needed: int) -> str:
+    """A dev-set table: one row per task, one column per configuration, the paper's numbers beside.
+
+    columns: ``(key, label, select)`` where ``select(spec) -> (representation name, placement)``
+    and ``key`` is also the key of the paper's number in ``spec.paper[paper_table]``. A task is
+    shown when at least ``needed`` of its columns have runs.
+    """
     display, numbers = [], []
     for task in rs.tasks:
         spec = _spec(task)
-        placement = spec.setup.get("elmo_placement", "input") if spec else "input"
-        groups = {c: rs.runs(encoder, task, c, placement) for c, _, _ in cols}
-        if not groups["elmo_top"]:
+        groups = {key: rs.runs(encoder, task, *select(spec)) for key, _, select in columns}
+        if sum(bool(g) for g in groups.values()) < needed:
             continue
-        paper = spec.paper.get("table2", {}) if spec else {}
-        row = {"Task": task}
-        num = {"task": task, "placement": placement}
-        for c, label, pkey in cols:
-            scores = rs.scores(groups[c], "dev")
+        paper = spec.paper.get(paper_table, {}) if spec is not None and paper_table else {}
+        row, num = {"Task": task}, {"task": task}
+        for key, label, _ in columns:
+            scores = rs.scores(groups[key], "dev")
             row[label] = fmt_mean_std(scores)
-            row[f"paper {label}"] = fmt(paper.get(pkey))
-            num[c + "_mean"], num[c + "_std"], num[c + "_seeds"] = mean_std(scores)
-            num["paper_" + pkey] = paper.get(pkey)
+            num[key + "_mean"], num[key + "_std"], num[key + "_seeds"] = mean_std(scores)
+            if paper_table:
+                row[f"paper {label}"] = fmt(paper.get(key))
+                num["paper_" + key] = paper.get(key)
         display.append(row)
         numbers.append(num)
     if not display:
         return ""
-    return write_table(
-        out,
-        "table2",
-        pd.DataFrame(display),
-        pd.DataFrame(numbers),
-        "Table 2: which layers (dev)",
-        ["Dev set, as in the paper; ELMo at the task's Table-1 placement."],
-    )
+    return write_table(out, name, pd.DataFrame(display), pd.DataFrame(numbers), title, notes)
+
+
+def _at_paper_placement(rep_name: str) -> Callable:
+    return lambda spec: (rep_name, paper_placement(spec))
+
+
+def table2(rs: ResultSet, encoder: str, out: Path) -> str:
+    columns = [("baseline", "Baseline", _at_paper_placement("baseline")),
+               ("last_only", "Last only", _at_paper_placement("elmo_top")),
+               ("all_lambda_1", "All layers λ=1", _at_paper_placement("elmo_mix_l1")),
+               ("all_lambda_0001", "All layers λ=0.001", _at_paper_placement("elmo_mix_l0.001"))]
+    return _dev_comparison(rs, encoder, out, "table2", "Table 2: which layers (dev)",
+                           ["Dev set, as in the paper; ELMo at the task's Table-1 placement."], columns, "table2",
+                           needed=3)
 
 
 def table3(rs: ResultSet, encoder: str, out: Path) -> str:
-    display, numbers = [], []
-    for task in rs.tasks:
-        spec = _spec(task)
-        elmo_name = None
-        if spec is not None:
-            lam = float(spec.setup.get("l2_lambda", 0.001))
-            elmo_name = "elmo_mix_l1" if lam == 1.0 else ("elmo_mix_l0.001" if lam == 0.001 else f"elmo_mix_l{lam:g}")
-        groups = {p: rs.runs(encoder, task, elmo_name, p) for p in ("input", "both", "output")}
-        if sum(bool(g) for g in groups.values()) < 3:
-            continue
-        paper = spec.paper.get("table3", {}) if spec else {}
-        row, num = {"Task": task}, {"task": task}
-        for p, label in (("input", "Input only"), ("both", "Input & output"), ("output", "Output only")):
-            scores = rs.scores(groups[p], "dev")
-            row[label], row[f"paper {label}"] = fmt_mean_std(scores), fmt(paper.get(p))
-            num[p + "_mean"], num[p + "_std"], num[p + "_seeds"] = mean_std(scores)
-            num["paper_" + p] = paper.get(p)
-        display.append(row)
-        numbers.append(num)
-    if not display:
-        return ""
-    return write_table(
-        out,
-        "table3",
-        pd.DataFrame(display),
-        pd.DataFrame(numbers),
-        "Table 3: where ELMo goes (dev)",
-        ["Dev set; the same scalar mix and lambda at each place."],
-    )
+    columns = [(where, label, lambda spec, where=where: (mix_name(paper_lambda(spec)), where))
+               for where, label in (("input", "Input only"), ("both", "Input & output"), ("output", "Output only"))]
+    return _dev_comparison(rs, encoder, out, "table3", "Table 3: where ELMo goes (dev)",
+                           ["Dev set; the task's Table-1 scalar mix and lambda at each place."], columns, "table3",
+                           needed=3)
 
 
 def ablations(rs: ResultSet, encoder: str, out: Path) -> str:
-    names = [
-        ("baseline", "Baseline"),
-        ("elmo_layer0", "Layer 0 only (char CNN)"),
-        ("elmo_top", "Top layer"),
-        ("elmo_mean", "Fixed mean"),
-        ("elmo_mix_l0.001", "Scalar mix λ=0.001"),
-    ]
-    display, numbers = [], []
-    for task in rs.tasks:
-        spec = _spec(task)
-        placement = spec.setup.get("elmo_placement", "input") if spec else "input"
-        groups = {n: rs.runs(encoder, task, n, placement) for n, _ in names}
-        if not groups["elmo_layer0"] and not groups["elmo_mean"]:
-            continue
-        row, num = {"Task": task}, {"task": task}
-        for n, label in names:
-            scores = rs.scores(groups[n], "dev")
-            row[label] = fmt_mean_std(scores)
-            num[n + "_mean"], num[n + "_std"], num[n + "_seeds"] = mean_std(scores)
-        display.append(row)
-        numbers.append(num)
-    if not display:
-        return ""
-    return write_table(
-        out,
-        "ablations",
-        pd.DataFrame(display),
-        pd.DataFrame(numbers),
-        "Ablations: what the character layer and context each contribute (dev)",
-        [
-            "Layer 0 alone is the biLM's context-independent character representation; the gap to the "
-            "mixes is what context adds."
-        ],
-    )
+    columns = [(key, label, _at_paper_placement(key)) for key, label in (
+        ("baseline", "Baseline"), ("elmo_layer0", "Layer 0 only (char CNN)"), ("elmo_top", "Top layer"),
+        ("elmo_mean", "Fixed mean"), ("elmo_mix_l0.001", "Scalar mix λ=0.001"))]
+    return _dev_comparison(rs, encoder, out, "ablations",
+                           "Ablations: what the character layer and context each contribute (dev)",
+                           ["Layer 0 alone is the biLM's context-independent character representation; the gap "
+                            "to the mixes is what context adds."], columns, None, needed=4)
 
 
 def topic(rs: ResultSet, encoder: str, out: Path) -> str:
@@ -435,7 +390,7 @@ def leaderboard(rs: ResultSet, out: Path) -> str:
         for task in rs.tasks:
             spec = _spec(task)
             elmo = rs.elmo_runs(encoder, task, spec)
-            base = rs.runs(encoder, task, "baseline", spec.setup.get("elmo_placement", "input") if spec else None)
+            base = rs.runs(encoder, task, "baseline", paper_placement(spec))
             split = _test_split(elmo + base)
             if elmo:
                 scores[task] = mean_std(rs.scores(elmo, split))[0]
