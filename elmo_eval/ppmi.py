@@ -6,8 +6,8 @@ the biLM saw the same unlabeled text (a GloVe file replaces them on real data).
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Iterable
 
 import numpy as np
 from scipy import sparse

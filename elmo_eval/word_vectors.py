@@ -15,8 +15,8 @@ from __future__ import annotations
 
 import hashlib
 from collections import Counter
+from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import Iterable, Sequence
 
 import numpy as np
 import torch
@@ -86,7 +86,7 @@ class Vocabulary:
 
     @classmethod
     def from_sentences(cls, sentences: Iterable[Sequence[str]], min_count: int = 1,
-                       extra: Iterable[str] = ()) -> "Vocabulary":
+                       extra: Iterable[str] = ()) -> Vocabulary:
         """Tokens with at least ``min_count`` occurrences, most frequent first, then ``extra``."""
         counts = Counter(tok for sent in sentences for tok in sent)
         kept = [t for t, c in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])) if c >= min_count]
@@ -109,7 +109,7 @@ class PretrainedVectors:
         self.source = source
 
     @classmethod
-    def from_file(cls, path: str | Path, keep: set[str] | None = None) -> "PretrainedVectors":
+    def from_file(cls, path: str | Path, keep: set[str] | None = None) -> PretrainedVectors:
         if keep is not None:
             keep = keep | {t.lower() for t in keep}
         words, matrix = read_glove(path, keep)
