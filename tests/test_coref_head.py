@@ -84,13 +84,6 @@ HP = {"lr": 0.01, "batch_size": 1, "max_epochs": 5, "patience": 2, "word_dim": 1
       "max_span_width": 3, "max_antecedents": 10, "hidden_dropout": 0.0, "grad_clip": 5.0}
 
 
-@pytest.fixture(autouse=True, scope="module")
-def one_thread():
-    """The head runs many tiny ops per document: a second intra-op thread only spins (10x slower under load)."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
 
 
 @pytest.fixture(scope="module")

@@ -12,6 +12,7 @@ from elmo_eval.world import generate_world
 from elmo_eval.world.config import SIZES
 from elmo_eval.world.validate import check_world
 
+
 @pytest.fixture(scope="module")
 def tiny_size():
     """The smallest size, so that three generations take a few seconds on a shared CPU."""
