@@ -82,3 +82,16 @@ def test_plan_deduplicates_and_shards():
     assert sorted(r.run_id + r.task for p in parts for r in p) == sorted(r.run_id + r.task for r in runs)
     with pytest.raises(ValueError, match="I/N"):
         shard(runs, "3/3")
+
+
+def test_real_data_locations_from_flags_and_registry(tmp_path):
+    from elmo_eval.assets.datadir import register_dataset
+    from elmo_eval.runner.data import resolve_real_data, split_paths
+
+    splits = {s: tmp_path / f"eng.{s}" for s in ("train", "dev", "test")}
+    register_dataset(tmp_path, "ner", {"path": str(tmp_path), "splits": {k: str(v) for k, v in splits.items()}})
+    specs = [load_spec("ner"), load_spec("squad"), load_spec("sst")]
+    found = resolve_real_data(specs, {"sst": str(tmp_path / "sst")}, data_dir=str(tmp_path))
+    assert set(found) == {"ner", "sst"}  # squad: neither fetched nor given
+    assert split_paths(specs[0], found["ner"]) == splits
+    assert split_paths(specs[2], found["sst"])["train"] == tmp_path / "sst" / "trees" / "train.txt"

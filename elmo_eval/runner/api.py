@@ -83,7 +83,8 @@ def reproduce(profile: str = "default", *, out_dir=None, cache_dir=None, tasks=N
                           encoder_name=encoder_name, glove=glove, world_seed=world_seed,
                           use_world=not data_roots, progress=progress)
     print(f"encoder {setup.encoder_id}: {len(runs)} runs -> {out_dir}", file=sys.stderr, flush=True)
-    written = execute(runs, specs, setup, out_dir, cache_dir, {k: Path(v) for k, v in (data_roots or {}).items()},
+    roots = {k: v if isinstance(v, dict) else Path(v) for k, v in (data_roots or {}).items()}
+    written = execute(runs, specs, setup, out_dir, cache_dir, roots,
                       trainer_options, progress)
     summary.update(finished=len(written), seconds=time.time() - started, encoder=setup.encoder_id)
     if report:

@@ -19,7 +19,6 @@ def _data_roots(pairs: list[str]) -> dict[str, str]:
 
 
 def run_reproduce(args: argparse.Namespace) -> int:
-    from elmo_eval.assets import registered_path
     from elmo_eval.runner.api import reproduce
 
     roots = _data_roots(args.data)
@@ -29,11 +28,14 @@ def run_reproduce(args: argparse.Namespace) -> int:
         "num_nodes": args.num_nodes,
         "strategy": args.strategy,
     }
-    if args.options or args.weights or args.bilm:
-        # real data: a task's folder comes from --data, else the registry of `elmo-eval data check`/`fetch`
-        for task in args.tasks or []:
-            if task not in roots and registered_path(task, args.data_dir) is not None:
-                roots[task] = str(registered_path(task, args.data_dir))
+    if not args.world and (args.options or args.weights or args.bilm):
+        # a real biLM: real data where there is some (--data, fetched assets, copies registered by
+        # `elmo-eval data check`); the embedded default always runs on its own world
+        from elmo_eval.runner.data import resolve_real_data
+        from elmo_eval.specs import available_specs, load_spec
+
+        specs = [load_spec(name) for name in (args.tasks or available_specs())]
+        roots = resolve_real_data(specs, roots, args.data_dir)
     summary = reproduce(
         args.profile,
         out_dir=args.out,
@@ -106,6 +108,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     rep.add_argument("--data", action="append", metavar="TASK=PATH", help="data folder of a task (real data)")
     rep.add_argument("--data-dir", help="asset data directory (default $ELMO_EVAL_DATA or ~/.cache/elmo-eval)")
+    rep.add_argument("--world", action="store_true",
+                     help="use the generated world's data even where real data is fetched or registered")
     rep.add_argument("--world-seed", type=int, default=0)
     rep.add_argument(
         "--world-size",

@@ -12,6 +12,7 @@ from pathlib import Path
 import torch
 
 from elmo_eval.readers.splits import split_dev
+from elmo_eval.runner.data import split_paths
 from elmo_eval.runner.encoders import EncoderSetup
 from elmo_eval.runner.plan import PlannedRun
 from elmo_eval.runner.results import (
@@ -36,16 +37,19 @@ def _say(message: str) -> None:
 class TaskData:
     """Reads a task's splits once and builds its layer cache once per encoder."""
 
-    def __init__(self, spec: TaskSpec, setup: EncoderSetup, data_roots: dict[str, Path], cache_dir: Path):
+    def __init__(self, spec: TaskSpec, setup: EncoderSetup, data_roots: dict, cache_dir: Path):
         self.spec, self.setup, self.cache_dir = spec, setup, cache_dir
         self.task = spec.build_task()
         world = setup.world_dir is not None and spec.name not in data_roots
-        root = setup.world_dir if world else data_roots.get(spec.name)
-        if root is None:
+        if world:
+            paths = spec.split_paths(setup.world_dir, world=True)
+        elif spec.name in data_roots:
+            paths = split_paths(spec, data_roots[spec.name])
+        else:
             raise FileNotFoundError(
-                f"no data for task {spec.name!r}: pass --data {spec.name}=PATH or fetch/register it (see docs/data.md)"
+                f"no data for task {spec.name!r}: pass --data {spec.name}=PATH, `elmo-eval fetch` it or register "
+                "a licensed copy with `elmo-eval data check` (see docs/data.md)"
             )
-        paths = spec.split_paths(root, world=world)
         missing = [str(p) for p in paths.values() if not p.exists()]
         if missing:
             raise FileNotFoundError(f"task {spec.name!r}: missing data files {missing}")
