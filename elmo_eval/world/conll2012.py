@@ -25,6 +25,7 @@ PHENOMENA = [
     "active vs passive (ARG0 in a by-phrase) vs negated (ARGM-NEG) transitive clauses",
     "dative alternation: recipient ARG2 as NP or to-PP, theme ARG1",
     "verb-specific subject roles (stay/rise: subject is ARG1)",
+    "rare intransitive verbs: the subject is ARG0 (agentive) or ARG1 (undergoer) by the verb's corpus-only class",
     "clausal ARG1 of 'said', fronted or following",
     "ARGM-LOC / ARGM-TMP modifiers",
     "pronouns resolved by gender, number and previous-subject preference; 'the company'/'it' for organisations",

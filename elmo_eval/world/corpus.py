@@ -1,9 +1,10 @@
 """The unlabeled corpus (``corpus/train.txt``, ``corpus/heldout.txt``): one tokenized sentence per line.
 
-It mixes every generator the tasks use — news documents (all name stems,
-including those held out of labeled training sets), reviews, scene captions
-and headlines — so each context that decides a task label also occurs here,
-unlabeled, many times.
+It mixes every generator the tasks use — news documents (all name stems and
+rare words, including those held out of labeled training sets), reviews opened
+and closed by the reviewer's verdict, scene captions, definitions of rare
+kinds and headlines opened and closed by their section — so each context that decides a
+task label also occurs here, unlabeled, many times.
 """
 from __future__ import annotations
 
@@ -12,13 +13,13 @@ from pathlib import Path
 
 from .config import stream
 from .grammar import news_document, words
-from .headlines import headline
+from .headlines import SECTION_FOOTERS, SECTION_HEADERS, headline
 from .lexicon import Lexicon
-from .reviews import leaves, review_tree
-from .scenes import random_scene, scene_tree
+from .reviews import closing_verdict, leaves, review_tree, verdict
+from .scenes import definition_sentence, random_scene, scene_tree
 
 # share of lines drawn from each source (news documents contribute several lines at once)
-SOURCE_WEIGHTS = (("news", 0.55), ("review", 0.15), ("scene", 0.15), ("headline", 0.15))
+SOURCE_WEIGHTS = (("news", 0.5), ("review", 0.15), ("scene", 0.1), ("definition", 0.06), ("headline", 0.19))
 
 
 def corpus_lines(lexicon: Lexicon, seed: int, part: str, n_tokens: int):
@@ -32,12 +33,17 @@ def corpus_lines(lexicon: Lexicon, seed: int, part: str, n_tokens: int):
         if source == "news":
             batch = [words(tree) for tree in news_document(lexicon, rng, rng.randint(3, 8), labeled_train=False)]
         elif source == "review":
-            batch = [leaves(review_tree(rng))]
+            tree = review_tree(rng)
+            batch = [verdict(tree) + leaves(tree) + closing_verdict(tree)]
         elif source == "scene":
             batch = [words(scene_tree(random_scene(rng)))]
+        elif source == "definition":
+            batch = [definition_sentence(rng)]
         else:
-            title, description = headline(rng.randint(1, 4), lexicon, rng, labeled_train=False)
-            batch = [title, description]
+            cls = rng.randint(1, 4)
+            title, description = headline(cls, lexicon, rng, labeled_train=False)
+            batch = [[*SECTION_HEADERS[cls], *title, *SECTION_FOOTERS[cls]],
+                     [*SECTION_HEADERS[cls], *description, *SECTION_FOOTERS[cls]]]
         for tokens in batch:
             produced += len(tokens)
             yield tokens

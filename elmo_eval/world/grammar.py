@@ -12,6 +12,11 @@ returning an annotated tree (see :mod:`.trees`).  The phenomena it encodes:
 * active, passive (``was praised by``), negated and dative (``gave X the
   deal`` / ``gave the deal to X``) clauses, so word order alone does not say
   who is ARG0, ARG1 or ARG2; ``said`` embeds a whole clause as its ARG1;
+* intransitive clauses with rare verbs (:func:`intransitive_clause`): the
+  same ``X VERBed in Y`` frame makes X the agent (ARG0) or the undergoer
+  (ARG1) depending on the verb's hidden class, which only shows in other
+  sentences (undergoer verbs also take a causer: ``Z VERBed X``); half of
+  these verbs never occur in a labeled train split;
 * pronouns chosen only when gender and number make the referent unique among
   the entities of the previous sentence, or when the referent was its subject
   (the world's resolution rule: agreement first, then the previous subject);
@@ -230,6 +235,42 @@ def dative_clause(doc: Document, pred: int) -> tuple[Node, Entity]:
     return Node("S", [subject_np, verb_phrase]), giver
 
 
+_RARE_VERBS = {(kind, split): lx.split_heldout(list(verbs), split)
+               for kind, verbs in (("agentive", lx.RARE_AGENTIVE_VERBS), ("undergoer", lx.RARE_UNDERGOER_VERBS))
+               for split in (False, True)}
+CAUSATIVE_PROBABILITY = 0.3
+
+
+def _participant_np(doc: Document, case: str = "subject", exclude: Entity | None = None) -> tuple[Node, Entity | None]:
+    """A named entity (often) or a thing: both verb classes take either, so the subject's kind says nothing."""
+    if doc.rng.random() < 0.6:
+        entity = doc.pick("PER ORG", exclude=(exclude,) if exclude else ())
+        return mention(doc, entity, case), entity
+    return _thing_np(doc.rng), None
+
+
+def intransitive_clause(doc: Document, pred: int) -> tuple[Node, Entity | None]:
+    """``X VERBed [in Y] [last week]``: X is ARG0 for an agentive verb, ARG1 for an undergoer verb.
+
+    Undergoer verbs sometimes appear with a causer instead (``Z VERBed X``: ARG0, ARG1).
+    """
+    rng = doc.rng
+    kind = "agentive" if rng.random() < 0.5 else "undergoer"
+    verb = rng.choice(_RARE_VERBS[kind, doc.labeled_train])
+    forms = lx.verb_forms(verb)
+    if kind == "undergoer" and rng.random() < CAUSATIVE_PROBABILITY:
+        causer = doc.pick("PER ORG")
+        subject_np = _with_arg(mention(doc, causer), pred, "ARG0")
+        object_np, _ = _participant_np(doc, "object", exclude=causer)
+        verb_phrase = Node("VP", [_leaf("VBD", forms["past"], ("V", pred, verb)), _with_arg(object_np, pred, "ARG1"),
+                                  *_modifiers(doc, pred)])
+        return Node("S", [subject_np, verb_phrase]), causer
+    subject_np, subject = _participant_np(doc)
+    _with_arg(subject_np, pred, "ARG0" if kind == "agentive" else "ARG1")
+    verb_phrase = Node("VP", [_leaf("VBD", forms["past"], ("V", pred, verb)), *_modifiers(doc, pred)])
+    return Node("S", [subject_np, verb_phrase]), subject
+
+
 def shares_clause(doc: Document, pred: int) -> tuple[Node, Entity]:
     """``shares of X rose 5 percent``: the ORG context."""
     rng = doc.rng
@@ -309,7 +350,8 @@ def appositive_subject(doc: Document, clause: Node, subject: Entity) -> None:
     subject_np.ann = tuple(a for a in subject_np.ann if a[0] == "arg")
 
 
-CLAUSES = ((transitive_clause, 5), (dative_clause, 2), (shares_clause, 1.5), (stay_clause, 1.5), (misc_clause, 1.5))
+CLAUSES = ((transitive_clause, 5), (dative_clause, 2), (shares_clause, 1.5), (stay_clause, 1.5), (misc_clause, 1.5),
+           (intransitive_clause, 3))
 _CLAUSE_FUNCS = [c for c, _ in CLAUSES]
 _CLAUSE_WEIGHTS = [w for _, w in CLAUSES]
 
@@ -333,7 +375,7 @@ def news_sentence(doc: Document) -> Node:
         capitalize_first_word(tree)
         return tree
     clause, subject = clause_fn(doc, 0)
-    if rng.random() < 0.25:
+    if subject is not None and rng.random() < 0.25:
         appositive_subject(doc, clause, subject)
     clause.children.append(_leaf(".", "."))
     doc.end_sentence(subject)

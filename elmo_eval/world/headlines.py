@@ -1,10 +1,17 @@
 """News headlines and descriptions for AG News-style topic classification.
 
-Classes: 1 World, 2 Sports, 3 Business, 4 Sci/Tech.  Each class has its own
-topic words, but every class also uses the shared words (``record``,
-``deal``, ``launch``, ...) and the same names, and a quarter of descriptions
-mention another class's topic word in passing, so single words mislead and
-the surrounding phrase decides.
+Classes: 1 World, 2 Sports, 3 Business, 4 Sci/Tech.  Every article is built
+from the same class-neutral templates (``X unveiled a new T``, ``talk of a
+record T grew in Y`` ...) around one topic noun ``T``; only ``T`` decides
+the class.  A quarter of the time ``T`` is a common topic word (``election``,
+``striker``, ``shares``, ``chip``); otherwise it is a rare pseudo-word
+(:data:`.lexicon.RARE_TOPIC_WORDS`), half of which never occur in a labeled
+train split.  The corpus shows the class of every topic noun only through
+the section that opens and closes each corpus headline (``sports news :``
+... ``filed under sports``),
+several words away, so a language model reading the whole line learns it
+while a small co-occurrence window does not.  A fifth of descriptions
+mention another class's topic word in passing (``despite news of ...``).
 """
 from __future__ import annotations
 
@@ -14,6 +21,13 @@ from . import lexicon as lx
 from .lexicon import Lexicon
 
 CLASS_NAMES = {1: "World", 2: "Sports", 3: "Business", 4: "Sci/Tech"}
+SECTION_HEADERS = {1: ("world", "news", ":"), 2: ("sports", "news", ":"), 3: ("business", "news", ":"),
+                   4: ("tech", "news", ":")}
+SECTION_FOOTERS = {cls: ("filed", "under", header[0]) for cls, header in SECTION_HEADERS.items()}
+COMMON_TOPIC_SHARE = 0.25
+DISTRACTOR_SHARE = 0.2
+_RARE_TOPIC = {(cls, split): lx.split_heldout(list(words), split)
+               for cls, words in lx.RARE_TOPIC_WORDS.items() for split in (False, True)}
 
 
 def _name(lex: Lexicon, rng: random.Random, kind: str, labeled_train: bool) -> list[str]:
@@ -23,41 +37,39 @@ def _name(lex: Lexicon, rng: random.Random, kind: str, labeled_train: bool) -> l
     return {"PER": [forms.person], "LOC": [forms.place], "ORG": list(forms.org), "NAT": [forms.nationality]}[kind]
 
 
-def _clause(cls: int, lex: Lexicon, rng: random.Random, labeled_train: bool) -> list[str]:
-    topic = lx.TOPIC_WORDS[cls]
+def topic_word(cls: int, rng: random.Random, labeled_train: bool) -> str:
+    """The topic noun of one article of class ``cls``."""
+    if rng.random() < COMMON_TOPIC_SHARE:
+        return rng.choice(lx.TOPIC_WORDS[cls])
+    return rng.choice(_RARE_TOPIC[cls, labeled_train])
+
+
+def _clause(topic: str, lex: Lexicon, rng: random.Random, labeled_train: bool) -> list[str]:
+    """One class-neutral clause about ``topic``."""
     shared = rng.choice(lx.SHARED_TOPIC_WORDS)
     n = lambda kind: _name(lex, rng, kind, labeled_train)  # noqa: E731 - a local shorthand
-    word = rng.choice(topic)
-    templates = {
-        1: [lambda: n("NAT") + ["leaders", "held", word, "in"] + n("LOC"),
-            lambda: ["troops", "crossed", "the", "border", "near"] + n("LOC") + ["after", "the", shared],
-            lambda: n("PER") + ["won", "the", "election", "in"] + n("LOC"),
-            lambda: ["the", "government", "of"] + n("LOC") + ["signed", "a", shared, "on", word]],
-        2: [lambda: n("ORG") + ["beat"] + n("ORG") + [str(rng.randint(1, 5)), "-", str(rng.randint(0, 4)),
-                                                      "in", "the", word],
-            lambda: n("PER") + ["scored", "a", shared, "goal", "for"] + n("ORG"),
-            lambda: n("ORG") + ["signed", "striker"] + n("PER") + ["in", "a", shared, "deal"],
-            lambda: ["the", "coach", "of"] + n("ORG") + ["praised", "the", word]],
-        3: [lambda: ["shares", "of"] + n("ORG") + ["rose", "after", "a", shared, word],
-            lambda: n("ORG") + ["agreed", "to", "buy"] + n("ORG") + ["in", "a", shared, "deal"],
-            lambda: ["investors", "in"] + n("LOC") + ["watched", word, "fall"],
-            lambda: n("ORG") + ["reported", "a", shared, word]],
-        4: [lambda: n("ORG") + ["will", "launch", "a", "new", word],
-            lambda: ["researchers", "at"] + n("ORG") + ["found", "a", word, "flaw"],
-            lambda: n("ORG") + ["unveiled", "a", shared, word, "for", "phones"],
-            lambda: ["a", word, "from"] + n("ORG") + ["set", "a", shared]],
-    }
-    return rng.choice(templates[cls])()
+    templates = [
+        lambda: n("ORG") + ["unveiled", "a", "new", topic],
+        lambda: n("PER") + ["spoke", "about", "the", topic, "in"] + n("LOC"),
+        lambda: ["talk", "of", "a", shared, topic, "grew", "in"] + n("LOC"),
+        lambda: ["the", topic, "report", "from"] + n("ORG") + ["surprised", "analysts"],
+        lambda: n("ORG") + ["signed", "a", shared, "deal", "over", "the", topic],
+        lambda: ["a", topic, "from"] + n("LOC") + ["set", "a", shared],
+        lambda: n("NAT") + ["officials", "praised", "the", topic],
+        lambda: ["questions", "about", "the", topic, "remain", "after"] + n("PER") + ["left"],
+    ]
+    return rng.choice(templates)()
 
 
 def headline(cls: int, lex: Lexicon, rng: random.Random, labeled_train: bool) -> tuple[list[str], list[str]]:
     """Tokens of (title, description) of one article of class ``cls``."""
-    title = _clause(cls, lex, rng, labeled_train)
+    topic = topic_word(cls, rng, labeled_train)
+    title = _clause(topic, lex, rng, labeled_train)
     title = [title[0][:1].upper() + title[0][1:]] + title[1:]
-    description = _clause(cls, lex, rng, labeled_train) + [","] + _clause(cls, lex, rng, labeled_train)
-    if rng.random() < 0.25:
+    description = _clause(topic, lex, rng, labeled_train)
+    if rng.random() < DISTRACTOR_SHARE:
         other = rng.choice([c for c in lx.TOPIC_WORDS if c != cls])
-        description += ["despite", "news", "of", rng.choice(lx.TOPIC_WORDS[other])]
+        description += ["despite", "news", "of", "the", rng.choice(lx.TOPIC_WORDS[other])]
     description = [description[0][:1].upper() + description[0][1:]] + description[1:] + ["."]
     return _articles_agree(title), _articles_agree(description)
 

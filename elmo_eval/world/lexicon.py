@@ -144,6 +144,45 @@ TOPIC_WORDS = {
 SHARED_TOPIC_WORDS = ("record", "deal", "win", "launch", "plan", "report", "network", "star", "crash", "bid")
 
 
+# Rare content words: pronounceable pseudo-words with a fixed hidden property (polarity, hypernym,
+# topic class, verb class) that only their contexts in the unlabeled corpus reveal.  They do not
+# depend on the world seed (like the hand-written lists above).  Every second one (by list
+# position) is *held out*: it never occurs in a labeled train split, only in the corpus and in
+# labeled dev/test splits, so a model must bring what the corpus taught it about the word.
+RARE_HELDOUT_EVERY = 2
+_RARE_ONSETS = ("b", "d", "f", "g", "k", "l", "m", "n", "p", "r", "s", "t", "v", "z", "sk", "pl", "gr", "br",
+                "dr", "fr", "tr", "sn", "sp", "cl")
+_RARE_VOWELS = ("a", "e", "i", "o", "u", "oo", "ee", "ai", "ou")
+_RARE_CODAS = ("b", "d", "g", "k", "l", "m", "n", "p", "rt", "sk", "nd", "lt", "mp", "rn", "x", "z")
+
+
+def _pseudo_word(rng: random.Random) -> str:
+    word = rng.choice(_RARE_ONSETS) + rng.choice(_RARE_VOWELS) + rng.choice(_RARE_CODAS)
+    if rng.random() < 0.6:
+        word += rng.choice(_RARE_VOWELS[:5]) + rng.choice(_RARE_CODAS)
+    return word
+
+
+def _rare_pools(sizes: dict[str, int]) -> dict[str, list[str]]:
+    """Distinct lowercase pseudo-words for every pool, drawn in a fixed order (so always the same)."""
+    rng = random.Random("elmo-eval-world:rare-words")
+    every_word = " ".join(map(str, (_IRREGULAR, NEWS_TRANSITIVE, NEWS_DATIVE, NEWS_NOUNS, TITLES, SENTIMENT_ADJECTIVES,
+                                    INTENSIFIERS, DOWNTONERS, REVIEW_NOUNS, HYPERNYMS, SCENE_ACTIONS_INTRANSITIVE,
+                                    SCENE_ACTIONS_TRANSITIVE, SCENE_PLACES, SCENE_ADJECTIVES, TOPIC_WORDS,
+                                    SHARED_TOPIC_WORDS)))
+    taken = set(every_word.replace("'", " ").replace('"', " ").split())
+    pools = {}
+    for name, count in sizes.items():
+        pools[name] = _unique_words(rng, count, _pseudo_word, taken)
+        taken.update(pools[name])
+    return pools
+
+
+def split_heldout(words: list[str], labeled_train: bool) -> list[str]:
+    """The words a split may use: a labeled train split gets none of :data:`HELDOUT_RARE_WORDS`."""
+    return [w for w in words if not labeled_train or w not in HELDOUT_RARE_WORDS]
+
+
 class ZipfPool:
     """A fixed list sampled with weight ``1 / rank ** exponent`` (rank = list position + 1)."""
 
@@ -233,3 +272,22 @@ def build_lexicon(seed: int) -> Lexicon:
                       female_first=ZipfPool(female), male_first=ZipfPool(male))
     lexicon.forms_by_stem = {forms.stem: forms for forms in names}
     return lexicon
+
+
+RARE = _rare_pools({
+    "adj+2": 8, "adj+1": 8, "adj-1": 8, "adj-2": 8,
+    "dog": 6, "bird": 6, "fruit": 6, "horse": 4, "cat": 4,
+    "topic1": 30, "topic2": 30, "topic3": 30, "topic4": 30,
+    "verb_agentive": 16, "verb_undergoer": 16,
+})
+# sentiment: rare adjectives with a hidden value; the corpus shows it through the reviewer's verdict
+RARE_SENTIMENT_ADJECTIVES = {w: value for value in (2, 1, -1, -2) for w in RARE[f"adj{value:+d}"]}
+# scenes: rare kinds of dog, bird, ...; the corpus shows their parent in definitions ("a X is a kind of dog")
+RARE_HYPONYMS = {w: parent for parent in ("dog", "bird", "fruit", "horse", "cat") for w in RARE[parent]}
+# headlines: rare topic nouns of each class; the corpus shows the class through its section header
+RARE_TOPIC_WORDS = {cls: tuple(RARE[f"topic{cls}"]) for cls in (1, 2, 3, 4)}
+# news: rare intransitive verbs whose subject is the agent (ARG0) or the undergoer (ARG1); only the
+# corpus shows which (undergoer verbs also occur with a causer: "X VERBed the plan")
+RARE_AGENTIVE_VERBS = tuple(RARE["verb_agentive"])
+RARE_UNDERGOER_VERBS = tuple(RARE["verb_undergoer"])
+HELDOUT_RARE_WORDS = frozenset(w for pool in RARE.values() for i, w in enumerate(pool) if i % RARE_HELDOUT_EVERY)

@@ -9,7 +9,14 @@ Every node has a sentiment value in -2..2 (label = value + 2, 0..4):
 * ``X and Y`` keeps the stronger value when they agree and is neutral when they clash.
 
 So the same adjectives occur in positive and negative sentences; word identity
-alone cannot tell the root label.
+alone cannot tell the root label.  Half of the adjectives are rare pseudo-words
+(:data:`.lexicon.RARE_SENTIMENT_ADJECTIVES`) whose value no hand-written cue
+shows; half of those never occur in a labeled train split.  The corpus shows
+them through the reviewer's verdict that opens and closes each corpus review
+(``loved it :`` ... ``so overall , hated it``, :func:`verdict`,
+:func:`closing_verdict`), several words away from the adjective, so a
+language model reading the whole sentence learns the values while a small
+co-occurrence window does not.
 """
 from __future__ import annotations
 
@@ -20,6 +27,10 @@ from . import lexicon as lx
 Tree = tuple   # (value, word) for a leaf, (value, left, right) for a phrase
 
 _ADJECTIVES = sorted(lx.SENTIMENT_ADJECTIVES)
+_RARE_ADJECTIVES = {split: lx.split_heldout(sorted(lx.RARE_SENTIMENT_ADJECTIVES), split) for split in (False, True)}
+ADJECTIVE_VALUES = {**lx.SENTIMENT_ADJECTIVES, **lx.RARE_SENTIMENT_ADJECTIVES}
+RARE_ADJECTIVE_SHARE = 0.5
+VERDICTS = {2: ("loved", "it"), 1: ("liked", "it"), 0: ("so", "so"), -1: ("disliked", "it"), -2: ("hated", "it")}
 
 
 def value_of(tree: Tree) -> int:
@@ -30,9 +41,10 @@ def _sign(value: int) -> int:
     return (value > 0) - (value < 0)
 
 
-def _adjective_phrase(rng: random.Random) -> Tree:
-    adjective = rng.choice(_ADJECTIVES)
-    value = lx.SENTIMENT_ADJECTIVES[adjective]
+def _adjective_phrase(rng: random.Random, labeled_train: bool) -> Tree:
+    pool = _RARE_ADJECTIVES[labeled_train] if rng.random() < RARE_ADJECTIVE_SHARE else _ADJECTIVES
+    adjective = rng.choice(pool)
+    value = ADJECTIVE_VALUES[adjective]
     phrase: Tree = (value, adjective)
     roll = rng.random()
     if roll < 0.25 and value != 0:
@@ -44,34 +56,47 @@ def _adjective_phrase(rng: random.Random) -> Tree:
     return phrase
 
 
-def _clause(rng: random.Random) -> Tree:
+def _clause(rng: random.Random, labeled_train: bool) -> Tree:
     determiner = rng.choice(("the", "the", "this", "its"))
     subject: Tree = (0, (0, determiner), (0, rng.choice(lx.REVIEW_NOUNS)))
-    adjective_phrase = _adjective_phrase(rng)
+    adjective_phrase = _adjective_phrase(rng, labeled_train)
     verb_phrase: Tree = (value_of(adjective_phrase), (0, rng.choice(("is", "was", "feels", "seems"))),
                          adjective_phrase)
     return (value_of(verb_phrase), subject, verb_phrase)
 
 
-def review_tree(rng: random.Random) -> Tree:
-    """One review sentence tree (root value decides the sentence label)."""
-    first = _clause(rng)
+def review_tree(rng: random.Random, labeled_train: bool = False) -> Tree:
+    """One review sentence tree (root value decides the sentence label).
+
+    ``labeled_train``: draw rare adjectives only from the non-held-out half.
+    """
+    first = _clause(rng, labeled_train)
     roll = rng.random()
     if roll < 0.35:
-        second = _clause(rng)
+        second = _clause(rng, labeled_train)
         value = value_of(second) if value_of(second) != 0 else value_of(first)
         tail = (value_of(second), second, (0, "."))
         tail = (value_of(second), (0, "but"), tail)
         tail = (value_of(second), (0, ","), tail)
         tree = (value, first, tail)
     elif roll < 0.5:
-        second = _clause(rng)
+        second = _clause(rng, labeled_train)
         a, b = value_of(first), value_of(second)
         value = (a if abs(a) >= abs(b) else b) if _sign(a) * _sign(b) >= 0 else 0
         tree = (value, (value, first, (b, (0, "and"), second)), (0, "."))
     else:
         tree = (value_of(first), first, (0, "."))
     return _capitalize_first(tree)
+
+
+def verdict(tree: Tree) -> list[str]:
+    """The corpus-only opening ``loved it :`` ... ``hated it :`` that states the sentence's value."""
+    return [*VERDICTS[value_of(tree)], ":"]
+
+
+def closing_verdict(tree: Tree) -> list[str]:
+    """The corpus-only closing ``so overall , loved it`` (a left-to-right model must carry the value to it)."""
+    return ["so", "overall", ",", *VERDICTS[value_of(tree)]]
 
 
 def _capitalize_first(tree: Tree) -> Tree:

@@ -11,6 +11,12 @@ order rather than word overlap:
 * neutral: a hyponym (``dog`` -> ``poodle``), an added adjective or place;
 * contradiction: negation, swapped roles (active or passive), a sibling
   (``poodle`` vs ``beagle``), another place or another action.
+
+The taxonomy includes rare pseudo-word kinds (:data:`.lexicon.RARE_HYPONYMS`,
+e.g. a kind of dog); half of them never occur in a labeled train split.  Only
+the corpus says what they are, in definitions (:func:`definition_sentence`,
+``A spug is a kind of dog .``) whose parent word lies beyond a small
+co-occurrence window.
 """
 from __future__ import annotations
 
@@ -21,27 +27,33 @@ from . import lexicon as lx
 from .trees import Leaf, Node
 
 EXCLUSIVE_PARENTS = {"dog", "cat", "bird", "horse", "animal", "child", "fruit", "car", "toy"}
+TAXONOMY = {**lx.HYPERNYMS, **lx.RARE_HYPONYMS}   # child -> parent, hand-written and rare kinds
 _CHILDREN: dict[str, list[str]] = {}
-for _child, _parent in sorted(lx.HYPERNYMS.items()):
+for _child, _parent in sorted(TAXONOMY.items()):
     _CHILDREN.setdefault(_parent, []).append(_child)
 
 
 def ancestors(word: str) -> list[str]:
     chain = []
-    while word in lx.HYPERNYMS:
-        word = lx.HYPERNYMS[word]
+    while word in TAXONOMY:
+        word = TAXONOMY[word]
         chain.append(word)
     return chain
+
+
+def _allowed(words, labeled_train: bool) -> list[str]:
+    """The words a split may use: labeled train splits never see held-out rare kinds."""
+    return [w for w in words if not (labeled_train and w in lx.HELDOUT_RARE_WORDS)]
 
 
 def _descends_from(word: str, root: str) -> bool:
     return root in ancestors(word)
 
 
-ANIMATES = sorted(w for w in set(lx.HYPERNYMS) | set(lx.HYPERNYMS.values())
+ANIMATES = sorted(w for w in set(TAXONOMY) | set(TAXONOMY.values())
                   if any(_descends_from(w, r) for r in lx.SCENE_ANIMATE_ROOTS))
-OBJECTS = sorted(w for w in lx.HYPERNYMS if _descends_from(w, "toy") or _descends_from(w, "fruit"))
-FRUITS = sorted(w for w in lx.HYPERNYMS if _descends_from(w, "fruit"))
+OBJECTS = sorted(w for w in TAXONOMY if _descends_from(w, "toy") or _descends_from(w, "fruit"))
+FRUITS = sorted(w for w in TAXONOMY if _descends_from(w, "fruit"))
 
 
 @dataclass(frozen=True)
@@ -84,28 +96,28 @@ def scene_tree(scene: Scene) -> Node:
     return tree
 
 
-def random_scene(rng: random.Random) -> Scene:
-    subject = rng.choice(ANIMATES)
+def random_scene(rng: random.Random, labeled_train: bool = False) -> Scene:
+    subject = rng.choice(_allowed(ANIMATES, labeled_train))
     adjective = rng.choice(lx.SCENE_ADJECTIVES) if rng.random() < 0.4 else None
     place = rng.choice(lx.SCENE_PLACES) if rng.random() < 0.5 else None
     if rng.random() < 0.55:
         verb = rng.choice(sorted(lx.SCENE_ACTIONS_TRANSITIVE))
         kind = lx.SCENE_ACTIONS_TRANSITIVE[verb]
         pool = {"animate": ANIMATES, "object": OBJECTS, "fruit": FRUITS, "any": ANIMATES + OBJECTS}[kind]
-        obj = rng.choice([w for w in pool if w != subject])
+        obj = rng.choice([w for w in _allowed(pool, labeled_train) if w != subject])
         return Scene(subject, verb, obj, adjective, place)
     return Scene(subject, rng.choice(lx.SCENE_ACTIONS_INTRANSITIVE), None, adjective, place)
 
 
-def _sibling(word: str, rng: random.Random) -> str | None:
-    parent = lx.HYPERNYMS.get(word)
+def _sibling(word: str, rng: random.Random, labeled_train: bool) -> str | None:
+    parent = TAXONOMY.get(word)
     if parent not in EXCLUSIVE_PARENTS:
         return None
-    options = [w for w in _CHILDREN[parent] if w != word]
+    options = [w for w in _allowed(_CHILDREN[parent], labeled_train) if w != word]
     return rng.choice(options) if options else None
 
 
-def hypothesis(premise: Scene, label: str, rng: random.Random) -> Scene | None:
+def hypothesis(premise: Scene, label: str, rng: random.Random, labeled_train: bool = False) -> Scene | None:
     """An edit of ``premise`` that has ``label`` under the world's rules, or None if none applies."""
     edits = []
     p = premise
@@ -125,7 +137,7 @@ def hypothesis(premise: Scene, label: str, rng: random.Random) -> Scene | None:
             edits.append(replace(p, verb=other, negated=True))
     elif label == "neutral":
         if p.subject in _CHILDREN:
-            edits.append(replace(p, subject=rng.choice(_CHILDREN[p.subject])))
+            edits.append(replace(p, subject=rng.choice(_allowed(_CHILDREN[p.subject], labeled_train))))
         if not p.adjective:
             edits.append(replace(p, adjective=rng.choice(lx.SCENE_ADJECTIVES)))
         if not p.place:
@@ -136,7 +148,7 @@ def hypothesis(premise: Scene, label: str, rng: random.Random) -> Scene | None:
             swapped = replace(p, subject=p.obj, obj=p.subject, adjective=None)
             edits.append(swapped)
             edits.append(replace(p, passive=True, subject=p.obj, obj=p.subject, adjective=None))
-        sibling = _sibling(p.subject, rng)
+        sibling = _sibling(p.subject, rng, labeled_train)
         if sibling:
             edits.append(replace(p, subject=sibling))
         if p.place:
@@ -144,3 +156,13 @@ def hypothesis(premise: Scene, label: str, rng: random.Random) -> Scene | None:
         if not p.obj:
             edits.append(replace(p, verb=rng.choice([v for v in lx.SCENE_ACTIONS_INTRANSITIVE if v != p.verb])))
     return rng.choice(edits) if edits else None
+
+
+def definition_sentence(rng: random.Random) -> list[str]:
+    """A corpus-only definition of a kind, mostly a rare one: ``A spug is a kind of dog .``"""
+    pool = sorted(lx.RARE_HYPONYMS) if rng.random() < 0.8 else sorted(lx.HYPERNYMS)
+    kind = rng.choice(pool)
+    parent = TAXONOMY[kind]
+    if rng.random() < 0.5:
+        return [_article(kind).capitalize(), kind, "is", "a", "kind", "of", parent, "."]
+    return ["We", "saw", _article(kind), kind, ",", "which", "is", _article(parent), parent, "."]

@@ -23,6 +23,7 @@ PHENOMENA = [
     "negation, including negating an excluded action (entailment)",
     "active/passive with the same roles (entailment) vs swapped roles (contradiction)",
     "added modifiers (neutral) vs dropped modifiers (entailment)",
+    "rare kinds (a kind of dog, ...) that only corpus definitions explain; half never in labeled train",
     "~1% pairs without annotator majority (gold '-')",
 ]
 
@@ -50,11 +51,11 @@ def generate_snli_split(seed: int, split: str, n_pairs: int) -> list[dict]:
     caption = 0
     while len(records) < n_pairs:
         caption += 1
-        premise = random_scene(rng)
+        premise = random_scene(rng, labeled_train=split == "train")
         premise_fields = _sentence_fields("sentence1", scene_tree(premise))
         caption_id = f"{1000000 + caption}.jpg#{rng.randint(0, 4)}"
         for label in LABELS:
-            edited = hypothesis(premise, label, rng)
+            edited = hypothesis(premise, label, rng, labeled_train=split == "train")
             if edited is None or edited == premise or len(records) >= n_pairs:
                 continue
             annotators, gold = _annotator_labels(rng, label, five=split != "train")

@@ -14,6 +14,7 @@ PHENOMENA = [
     "intensifiers make extreme labels, downtoners mild ones",
     "mixed 'and' clauses are neutral",
     "every sentiment word occurs in positive and negative sentences",
+    "rare adjectives whose value only the corpus shows (reviewer verdicts); half never in labeled train",
 ]
 
 
@@ -46,7 +47,7 @@ def write_sst(out_dir: Path, spec: SizeSpec, seed: int) -> dict:
     trees: dict[str, list] = {}
     for split, count in zip(SPLITS, spec.sst):
         rng = stream(seed, f"sst:{split}")
-        trees[split] = [review_tree(rng) for _ in range(count)]
+        trees[split] = [review_tree(rng, labeled_train=split == "train") for _ in range(count)]
         (out_dir / "sst" / f"{split}.txt").write_text("".join(tree_string(t) + "\n" for t in trees[split]),
                                                       encoding="utf-8")
         info["files"][f"sst/{split}.txt"] = {
