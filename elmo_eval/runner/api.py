@@ -110,9 +110,10 @@ def print_plan(runs, specs, preset, cache_dir: Path, user_encoder) -> None:
     print(f"layer caches needed (one per task, shared by all its runs): {', '.join(elmo_tasks) or 'none'}")
     if not user_encoder:
         world = cache_dir / f"world-{preset['world_size']}-seed0"
-        bilm = cache_dir / f"bilm-{preset['bilm_preset']}-{world.name}"
+        bilms = sorted(cache_dir.glob(f"bilm-{preset['bilm_preset']}-{world.name}-*/weights.hdf5"))
         print(f"world: {world} ({'cached' if (world / 'world.json').exists() else 'to generate'}); "
-              f"biLM: {bilm} ({'cached' if (bilm / 'weights.hdf5').exists() else 'to pretrain'})")
+              f"biLM: {'cached' if bilms and (world / 'world.json').exists() else 'to pretrain'} "
+              f"(preset {preset['bilm_preset']})")
 
 
 def finished_runs(out_dir: Path, encoder_id: str, runs) -> int:

@@ -9,6 +9,7 @@
 """
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
 from dataclasses import dataclass, field
@@ -69,7 +70,9 @@ def default_world_setup(cache_dir: Path, world_size: str = "small", seed: int = 
     from elmo_eval.pretrain.api import pretrain_bilm
 
     world_dir, _ = prepare_world(cache_dir, world_size, seed)
-    bilm_dir = cache_dir / f"bilm-{bilm_preset}-{world_dir.name}"
+    # keyed by the world's content, so a biLM pretrained on an older corpus is never reused
+    world_digest = hashlib.sha1((world_dir / "world.json").read_bytes()).hexdigest()[:10]
+    bilm_dir = cache_dir / f"bilm-{bilm_preset}-{world_dir.name}-{world_digest}"
     trained = pretrain_bilm([world_dir / "corpus" / "train.txt"], world_dir / "corpus" / "heldout.txt", bilm_dir,
                             preset=bilm_preset, seed=seed, progress=progress, **(pretrain_options or {}))
     encoder = load_official(trained["options"], trained["weights"])
