@@ -27,6 +27,8 @@ import math
 import torch
 from torch import nn
 
+from elmo_eval.encoders.lstm_recurrence import LstmRecurrence
+
 # TensorFlow's LSTMCell adds this to the forget gate; it is not in the weights file.
 FORGET_BIAS = 1.0
 
@@ -90,7 +92,7 @@ def stack_layer_weights(layers: list[LstmProjectionLayer]) -> tuple[torch.Tensor
 
 def run_lstm_layers(layers: list[LstmProjectionLayer], inputs: torch.Tensor, mask: torch.Tensor,
                     state: tuple[torch.Tensor, torch.Tensor], cell_clip: float | None, proj_clip: float | None,
-                    stacked_weights: tuple[torch.Tensor, ...] | None = None
+                    stacked_weights: tuple[torch.Tensor, ...] | None = None, custom_backward: bool = True
                     ) -> tuple[torch.Tensor, tuple[torch.Tensor, torch.Tensor]]:
     """Run ``K`` independent layers (e.g. the forward and backward layer of one depth) in lockstep.
 
@@ -102,6 +104,8 @@ def run_lstm_layers(layers: list[LstmProjectionLayer], inputs: torch.Tensor, mas
     The ``K`` layers share each step's batched matmuls (``bmm``), which keeps the
     small-batch recurrence closer to the machine's matmul rate than ``K`` separate ``mm``.
     ``stacked_weights``: :func:`stack_layer_weights` of ``layers`` when the caller keeps them.
+    When gradients are needed the loop runs inside :class:`LstmRecurrence` (hand-written
+    backward); ``custom_backward=False`` uses plain autograd through the loop instead.
     """
     n_dirs, batch, steps, input_dim = inputs.shape
     cell_dim = layers[0].cell_dim
@@ -113,6 +117,11 @@ def run_lstm_layers(layers: list[LstmProjectionLayer], inputs: torch.Tensor, mas
     # Time-major [K, T, B, 4C] so each step's slice is a contiguous matrix per direction.
     time_major = inputs.transpose(1, 2).reshape(n_dirs, steps * batch, input_dim)
     input_gates = torch.baddbmm(gate_bias, time_major, input_weight).reshape(n_dirs, steps, batch, 4 * cell_dim)
+    if custom_backward and torch.is_grad_enabled() and any(t.requires_grad for t in (input_gates, h, c, state_weight,
+                                                                   projection_weight)):
+        # training: same loop, hand-written backward (weight gradients in one matmul over all steps)
+        return _with_final_state(LstmRecurrence.apply(input_gates, h, c, state_weight, projection_weight,
+                                                      mask.bool(), cell_clip, proj_clip))
     # unbind once: indexing input_gates[:, t] inside the loop makes autograd build (and zero-fill)
     # a full-size gradient buffer at every step, quadratic in the sentence length when training.
     step_gates = input_gates.unbind(1)
@@ -141,6 +150,11 @@ def run_lstm_layers(layers: list[LstmProjectionLayer], inputs: torch.Tensor, mas
         h_seq = torch.stack(outputs, dim=2)
     else:
         h_seq = inputs.new_zeros(n_dirs, batch, 0, layers[0].projection_dim)
+    return h_seq, (h, c)
+
+
+def _with_final_state(result: tuple[torch.Tensor, torch.Tensor, torch.Tensor]):
+    h_seq, h, c = result
     return h_seq, (h, c)
 
 
