@@ -83,3 +83,26 @@ def test_intransitive_subject_role_follows_the_verb_class():
         doc.end_sentence(None)
     assert roles["agentive"] == {("ARG0", False)}
     assert roles["undergoer"] == {("ARG1", False), ("ARG0", True)}   # plain, and with a causer
+
+
+def test_class_endings_mark_each_rare_class_in_seen_and_held_out_words():
+    for pool, endings in lx.CLASS_ENDINGS.items():
+        words = lx.RARE[pool]
+        assert all(w.endswith(endings) for w in words), pool
+        other = {e for p, es in lx.CLASS_ENDINGS.items() if p != pool for e in es}
+        assert not any(w.endswith(e) for w in words for e in other if not e.endswith(endings)), pool
+        for labeled_train in (True, False):
+            usable = [w for w in words if (w in lx.HELDOUT_RARE_WORDS) != labeled_train]
+            assert {e for e in endings if any(w.endswith(e) for w in usable)} == set(endings), (pool, labeled_train)
+
+
+def test_snli_rare_kind_pairs_hinge_on_the_kind_parent():
+    from elmo_eval.world.scenes import Scene, hypothesis
+
+    kind = lx.RARE["dog"][0]
+    premise = Scene(kind, "run", None, None, None)
+    rng = random.Random(0)
+    entailed = {hypothesis(premise, "entailment", rng).subject for _ in range(60)}
+    contradicted = {hypothesis(premise, "contradiction", rng).subject for _ in range(60)}
+    assert "dog" in entailed and "dog" not in contradicted
+    assert {"bird", "cat", "horse"} & contradicted

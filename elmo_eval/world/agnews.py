@@ -19,6 +19,7 @@ from .trees import detokenize
 PHENOMENA = [
     "class-neutral templates: only the article's topic noun decides the class",
     "rare topic nouns whose class only the corpus shows (section headers); half never in labeled train",
+    "rare topic nouns end in class endings (-umba/-ix sports, ...) that a character biLM learns from the corpus",
     "shared topic words (record, deal, launch, ...) and one name stem across classes",
     "distracting other-class topic word in a fifth of descriptions",
 ]

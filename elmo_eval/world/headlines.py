@@ -10,7 +10,10 @@ train split.  The corpus shows the class of every topic noun only through
 the section that opens and closes each corpus headline (``sports news :``
 ... ``filed under sports``),
 several words away, so a language model reading the whole line learns it
-while a small co-occurrence window does not.  A fifth of descriptions
+while a small co-occurrence window does not.  Rare topic nouns end in one of
+two endings of their class (:data:`.lexicon.CLASS_ENDINGS`), so a character
+biLM generalises the class to the held-out half; the heads' word vectors
+(no character model) cannot.  A fifth of descriptions
 mention another class's topic word in passing (``despite news of ...``).
 """
 from __future__ import annotations

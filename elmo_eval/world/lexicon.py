@@ -280,6 +280,22 @@ RARE = _rare_pools({
     "topic1": 30, "topic2": 30, "topic3": 30, "topic4": 30,
     "verb_agentive": 16, "verb_undergoer": 16,
 })
+# Class-marking endings of the rare pools whose property a head must know for held-out words: like
+# English "-ous"/"-ful" or "-itis", two pseudo-endings per class, so a character model can learn
+# "ends in -umba: a sports word" from the corpus contexts (section lines, verdicts, definitions) and
+# carry it to words a labeled train split never shows, while a word-type vector (PPMI over a small
+# window, which never sees the distant cue) cannot.  Names and verbs keep their own forms.
+CLASS_ENDINGS = {
+    "adj+2": ("ovy", "arim"), "adj+1": ("elo", "unt"), "adj-1": ("ask", "oph"), "adj-2": ("urg", "ezz"),
+    "dog": ("ock", "ip"), "bird": ("eel", "aw"), "fruit": ("ana", "ume"), "horse": ("ith", "ond"),
+    "cat": ("owl", "uff"),
+    "topic1": ("ovar", "esh"), "topic2": ("umba", "ix"), "topic3": ("enko", "ard"), "topic4": ("otron", "yl"),
+}
+for _pool, _endings in CLASS_ENDINGS.items():
+    # i // RARE_HELDOUT_EVERY: both endings occur among the seen and among the held-out words
+    RARE[_pool] = [word + _endings[(i // RARE_HELDOUT_EVERY) % len(_endings)] for i, word in enumerate(RARE[_pool])]
+assert len({w for pool in RARE.values() for w in pool}) == sum(map(len, RARE.values())), "rare words collide"
+
 # sentiment: rare adjectives with a hidden value; the corpus shows it through the reviewer's verdict
 RARE_SENTIMENT_ADJECTIVES = {w: value for value in (2, 1, -1, -2) for w in RARE[f"adj{value:+d}"]}
 # scenes: rare kinds of dog, bird, ...; the corpus shows their parent in definitions ("a X is a kind of dog")

@@ -16,7 +16,9 @@ them through the reviewer's verdict that opens and closes each corpus review
 (``loved it :`` ... ``so overall , hated it``, :func:`verdict`,
 :func:`closing_verdict`), several words away from the adjective, so a
 language model reading the whole sentence learns the values while a small
-co-occurrence window does not.
+co-occurrence window does not.  Rare adjectives end in one of two endings of
+their value (:data:`.lexicon.CLASS_ENDINGS`), so a character biLM carries the
+value to adjectives that no labeled train split shows.
 """
 from __future__ import annotations
 

@@ -10,13 +10,18 @@ order rather than word overlap:
   premise's one (``is running`` -> ``is not sleeping``);
 * neutral: a hyponym (``dog`` -> ``poodle``), an added adjective or place;
 * contradiction: negation, swapped roles (active or passive), a sibling
-  (``poodle`` vs ``beagle``), another place or another action.
+  (``poodle`` vs ``beagle``), another place or another action;
+* a rare kind's subject replaced by its parent (entailment) or by another
+  parent under the same root (``spugock`` is a dog, so ``A bird ...``
+  contradicts): only knowing the rare kind decides these pairs.
 
 The taxonomy includes rare pseudo-word kinds (:data:`.lexicon.RARE_HYPONYMS`,
 e.g. a kind of dog); half of them never occur in a labeled train split.  Only
 the corpus says what they are, in definitions (:func:`definition_sentence`,
 ``A spug is a kind of dog .``) whose parent word lies beyond a small
-co-occurrence window.
+co-occurrence window; they end in one of two endings of their parent
+(:data:`.lexicon.CLASS_ENDINGS`: ``spugock`` a dog), which a character biLM
+learns from the definitions and carries to the held-out half.
 """
 from __future__ import annotations
 
@@ -49,6 +54,11 @@ def _allowed(words, labeled_train: bool) -> list[str]:
 def _descends_from(word: str, root: str) -> bool:
     return root in ancestors(word)
 
+
+# rare kind -> the parents of rare kinds under the same root (a spugock is a dog, so not a bird)
+RARE_PARENTS_SAME_ROOT = {
+    kind: sorted({q for q in lx.RARE_HYPONYMS.values() if ancestors(q)[-1:] == ancestors(parent)[-1:]})
+    for kind, parent in lx.RARE_HYPONYMS.items()}
 
 ANIMATES = sorted(w for w in set(TAXONOMY) | set(TAXONOMY.values())
                   if any(_descends_from(w, r) for r in lx.SCENE_ANIMATE_ROOTS))
@@ -135,6 +145,9 @@ def hypothesis(premise: Scene, label: str, rng: random.Random, labeled_train: bo
         if not p.obj and not p.negated:
             other = rng.choice([v for v in lx.SCENE_ACTIONS_INTRANSITIVE if v != p.verb])
             edits.append(replace(p, verb=other, negated=True))
+        if p.subject in lx.RARE_HYPONYMS:
+            # the label rests on knowing the rare kind's parent (its twin edit below names a wrong one)
+            edits += [replace(p, subject=lx.RARE_HYPONYMS[p.subject])] * 3
     elif label == "neutral":
         if p.subject in _CHILDREN:
             edits.append(replace(p, subject=rng.choice(_allowed(_CHILDREN[p.subject], labeled_train))))
@@ -155,6 +168,11 @@ def hypothesis(premise: Scene, label: str, rng: random.Random, labeled_train: bo
             edits.append(replace(p, place=rng.choice([x for x in lx.SCENE_PLACES if x != p.place])))
         if not p.obj:
             edits.append(replace(p, verb=rng.choice([v for v in lx.SCENE_ACTIONS_INTRANSITIVE if v != p.verb])))
+        if p.subject in lx.RARE_HYPONYMS:
+            # "A spugock runs" vs "A bird runs": same frame as the entailment above, another parent
+            wrong = [q for q in RARE_PARENTS_SAME_ROOT[p.subject] if q != lx.RARE_HYPONYMS[p.subject]]
+            if wrong:
+                edits += [replace(p, subject=rng.choice(wrong))] * 3
     return rng.choice(edits) if edits else None
 
 

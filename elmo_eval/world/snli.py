@@ -24,6 +24,7 @@ PHENOMENA = [
     "active/passive with the same roles (entailment) vs swapped roles (contradiction)",
     "added modifiers (neutral) vs dropped modifiers (entailment)",
     "rare kinds (a kind of dog, ...) that only corpus definitions explain; half never in labeled train",
+    "rare kind replaced by its parent (entailment) or another parent (contradiction); kinds end in parent endings",
     "~1% pairs without annotator majority (gold '-')",
 ]
 

@@ -15,6 +15,7 @@ PHENOMENA = [
     "mixed 'and' clauses are neutral",
     "every sentiment word occurs in positive and negative sentences",
     "rare adjectives whose value only the corpus shows (reviewer verdicts); half never in labeled train",
+    "rare adjectives end in value endings (-ovy/-arim very good, ...) that a character biLM learns from the corpus",
 ]
 
 
