@@ -146,3 +146,12 @@ def test_layer_norm_ignores_padding():
     padded[:, :, 4:] = 1000.0
     mix = ScalarMix(3, 4, do_layer_norm=True)
     assert torch.allclose(mix(layers, mask), mix(padded, mask), atol=1e-5)
+
+
+def test_min_epochs_holds_off_early_stopping(tmp_path):
+    rep = standard_representation("baseline")
+    hp = {**HP, "max_epochs": 8, "patience": 1, "lr": 0.0}  # lr 0: the dev score never improves
+    stopped = train_and_evaluate(ToyTask(), SPLITS, rep, hp, tmp_path / "a")
+    held = train_and_evaluate(ToyTask(), SPLITS, rep, {**hp, "min_epochs": 5}, tmp_path / "b")
+    assert len(stopped["dev_history"]) == 2
+    assert len(held["dev_history"]) >= 5

@@ -115,6 +115,9 @@ def train_and_evaluate(
     options = {"accelerator": "cpu", "devices": 1, **(trainer_options or {})}
     trainer = pl.Trainer(
         max_epochs=int(hp.get("max_epochs", 10)),
+        # early stopping never ends a run before min_epochs: heads such as coreference can sit at a
+        # degenerate all-dummy solution (dev score 0) for a few epochs before they start to learn
+        min_epochs=hp.get("min_epochs"),
         callbacks=callbacks,
         logger=_loggers(out_dir),
         deterministic=True,
