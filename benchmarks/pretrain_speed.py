@@ -11,6 +11,7 @@ Writes ``results/benchmarks/pretrain_speed.json``.
 
 Other processes may share the CPU: the JSON records the load average before and after.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -40,10 +41,8 @@ class ReferenceBiLM(nn.Module):
     def __init__(self, vocab_size: int, cell_dim: int, projection_dim: int, num_sampled: int | None, dropout: float):
         super().__init__()
         self.embedding = nn.Embedding(vocab_size, projection_dim)
-        self.forward_lstm = nn.LSTM(projection_dim, cell_dim, num_layers=2, proj_size=projection_dim,
-                                    batch_first=True)
-        self.backward_lstm = nn.LSTM(projection_dim, cell_dim, num_layers=2, proj_size=projection_dim,
-                                     batch_first=True)
+        self.forward_lstm = nn.LSTM(projection_dim, cell_dim, num_layers=2, proj_size=projection_dim, batch_first=True)
+        self.backward_lstm = nn.LSTM(projection_dim, cell_dim, num_layers=2, proj_size=projection_dim, batch_first=True)
         self.softmax = SharedSoftmax(vocab_size, projection_dim, num_sampled)
         self.dropout = nn.Dropout(dropout)
 
@@ -64,8 +63,10 @@ def _batches(vocab: Vocabulary, batch_size: int, count: int, seed: int) -> list:
     rng = random.Random(seed)
     words = vocab.words[3:]
     collate = LMBatchCollator(vocab)
-    return [collate([[rng.choice(words) for _ in range(rng.randint(10, 35))] for _ in range(batch_size)])
-            for _ in range(count)]
+    return [
+        collate([[rng.choice(words) for _ in range(rng.randint(10, 35))] for _ in range(batch_size)])
+        for _ in range(count)
+    ]
 
 
 def _time_steps(loss_fn, parameters, batches, warmup: int) -> float:
@@ -100,12 +101,19 @@ def benchmark(preset_name: str, steps: int, warmup: int = 2) -> dict:
     lstm = preset.options["lstm"]
     reference = ReferenceBiLM(len(vocab), lstm["dim"], lstm["projection_dim"], preset.num_sampled, preset.dropout)
     reference.train()
-    reference_rate = _time_steps(lambda b: reference.loss(b.forward_targets.clamp(min=0), b),
-                                 list(reference.parameters()), batches, warmup)
-    return {"preset": preset_name, "vocab_size": len(vocab), "batch_size": preset.batch_size,
-            "num_sampled": preset.num_sampled, "parameters": sum(p.numel() for p in module.parameters()),
-            "timed_steps": steps, "elmo_words_per_second": round(elmo_rate, 1),
-            "torch_lstm_reference_words_per_second": round(reference_rate, 1)}
+    reference_rate = _time_steps(
+        lambda b: reference.loss(b.forward_targets.clamp(min=0), b), list(reference.parameters()), batches, warmup
+    )
+    return {
+        "preset": preset_name,
+        "vocab_size": len(vocab),
+        "batch_size": preset.batch_size,
+        "num_sampled": preset.num_sampled,
+        "parameters": sum(p.numel() for p in module.parameters()),
+        "timed_steps": steps,
+        "elmo_words_per_second": round(elmo_rate, 1),
+        "torch_lstm_reference_words_per_second": round(reference_rate, 1),
+    }
 
 
 def main() -> None:
@@ -117,11 +125,18 @@ def main() -> None:
     torch.set_num_threads(args.threads)
     load_before = os.getloadavg()
     results = [benchmark(name, args.steps) for name in ("tiny", "small")]
-    report = {"threads": args.threads, "torch": torch.__version__, "machine": platform.processor() or platform.machine(),
-              "cpu_count": os.cpu_count(), "load_average_before": load_before, "load_average_after": os.getloadavg(),
-              "note": "words = real tokens (boundaries excluded); other helpers' jobs may share the CPU "
-                      "(see load averages), so absolute numbers are lower bounds",
-              "target_small_words_per_second": 4000, "results": results}
+    report = {
+        "threads": args.threads,
+        "torch": torch.__version__,
+        "machine": platform.processor() or platform.machine(),
+        "cpu_count": os.cpu_count(),
+        "load_average_before": load_before,
+        "load_average_after": os.getloadavg(),
+        "note": "words = real tokens (boundaries excluded); other helpers' jobs may share the CPU "
+        "(see load averages), so absolute numbers are lower bounds",
+        "target_small_words_per_second": 4000,
+        "results": results,
+    }
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")

@@ -1,4 +1,5 @@
 """Format checks accept real samples and reject broken files; the grammar's rules hold."""
+
 from __future__ import annotations
 
 import json
@@ -27,29 +28,36 @@ def test_checks_accept_the_real_samples(formats_dir):
     assert validate.check_conll2012(formats_dir / "coref" / "coref.gold_conll") >= 1
 
 
-@pytest.mark.parametrize("name, text, check, message, line", [
-    ("a.txt", "-DOCSTART- -X- -X- O\n\nKessel NNP I-NP B-PER\n", validate.check_conll2003, "IOB1", 3),
-    ("b.txt", "Kessel NNP I-PER\n", validate.check_conll2003, "4 columns", 1),
-    ("c.txt", "(2 (2 a) (2 b))\n(2 (2 a) (2 b) (2 c))\n", validate.check_sst, "binary", 2),
-    ("d.txt", "(5 (2 a) (2 b))\n", validate.check_sst, "0-4", 1),
-    ("e.txt", "(2 (2 a) (2 b)\n", validate.check_sst, "unbalanced", 1),
-    ("f.csv", '"1","t","d"\n"5","t","d"\n', validate.check_agnews, "class 1-4", 2),
-])
+@pytest.mark.parametrize(
+    "name, text, check, message, line",
+    [
+        ("a.txt", "-DOCSTART- -X- -X- O\n\nKessel NNP I-NP B-PER\n", validate.check_conll2003, "IOB1", 3),
+        ("b.txt", "Kessel NNP I-PER\n", validate.check_conll2003, "4 columns", 1),
+        ("c.txt", "(2 (2 a) (2 b))\n(2 (2 a) (2 b) (2 c))\n", validate.check_sst, "binary", 2),
+        ("d.txt", "(5 (2 a) (2 b))\n", validate.check_sst, "0-4", 1),
+        ("e.txt", "(2 (2 a) (2 b)\n", validate.check_sst, "unbalanced", 1),
+        ("f.csv", '"1","t","d"\n"5","t","d"\n', validate.check_agnews, "class 1-4", 2),
+    ],
+)
 def test_checks_reject_broken_text_files(tmp_path, name, text, check, message, line):
     path = tmp_path / name
     path.write_text(text)
     with pytest.raises(validate.WorldFormatError, match=message) as error:
         check(path)
-    assert f"{name}:{line}:" in str(error.value)   # file and line named
+    assert f"{name}:{line}:" in str(error.value)  # file and line named
 
 
 def test_snli_check_rejects_parse_leaves_that_differ(tmp_path):
     record = {key: "" for key in validate.SNLI_KEYS} | {
-        "annotator_labels": ["neutral"], "gold_label": "neutral", "sentence1": "A dog runs.",
+        "annotator_labels": ["neutral"],
+        "gold_label": "neutral",
+        "sentence1": "A dog runs.",
         "sentence1_parse": "(ROOT (S (NP (DT A) (NN cat)) (VP (VBZ runs)) (. .)))",
-        "sentence1_binary_parse": "( ( A dog ) ( runs . ) )", "sentence2": "A dog runs.",
+        "sentence1_binary_parse": "( ( A dog ) ( runs . ) )",
+        "sentence2": "A dog runs.",
         "sentence2_parse": "(ROOT (S (NP (DT A) (NN dog)) (VP (VBZ runs)) (. .)))",
-        "sentence2_binary_parse": "( ( A dog ) ( runs . ) )"}
+        "sentence2_binary_parse": "( ( A dog ) ( runs . ) )",
+    }
     path = tmp_path / "s.jsonl"
     path.write_text(json.dumps(record) + "\n")
     with pytest.raises(validate.WorldFormatError, match="sentence1 parse leaves"):
@@ -57,8 +65,26 @@ def test_snli_check_rejects_parse_leaves_that_differ(tmp_path):
 
 
 def test_squad_check_rejects_a_wrong_offset(tmp_path):
-    data = {"version": "1.1", "data": [{"title": "t", "paragraphs": [{"context": "Kessel praised Marlow.", "qas": [
-        {"id": "q1", "question": "Who praised Marlow?", "answers": [{"answer_start": 1, "text": "Kessel"}]}]}]}]}
+    data = {
+        "version": "1.1",
+        "data": [
+            {
+                "title": "t",
+                "paragraphs": [
+                    {
+                        "context": "Kessel praised Marlow.",
+                        "qas": [
+                            {
+                                "id": "q1",
+                                "question": "Who praised Marlow?",
+                                "answers": [{"answer_start": 1, "text": "Kessel"}],
+                            }
+                        ],
+                    }
+                ],
+            }
+        ],
+    }
     path = tmp_path / "q.json"
     path.write_text(json.dumps(data))
     with pytest.raises(validate.WorldFormatError, match="not at offset 1"):
@@ -86,8 +112,11 @@ def test_conll2012_check_rejects_two_verbs_and_open_mentions(tmp_path):
     path.write_text("\n".join(broken) + "\n")
     with pytest.raises(validate.WorldFormatError, match="exactly one"):
         validate.check_conll2012(path)
-    opener = next(i for i, row in enumerate(rows) if row.split() and row.split()[-1].startswith("(")
-                  and not row.split()[-1].endswith(")"))
+    opener = next(
+        i
+        for i, row in enumerate(rows)
+        if row.split() and row.split()[-1].startswith("(") and not row.split()[-1].endswith(")")
+    )
     broken = rows.copy()
     cells = broken[opener].split()
     cells[-1] = "(99"
@@ -98,9 +127,15 @@ def test_conll2012_check_rejects_two_verbs_and_open_mentions(tmp_path):
 
 
 def test_iob1_uses_b_only_between_adjacent_same_type_entities():
-    tree = Node("S", [Node("NP", [Leaf("NNP", "Kessel")], (("ner", "PER"),)),
-                      Node("NP", [Leaf("NNP", "Anna"), Leaf("NNP", "Marlow")], (("ner", "PER"),)),
-                      Node("NP", [Leaf("NNP", "Ford")], (("ner", "LOC"),)), Leaf(".", ".")])
+    tree = Node(
+        "S",
+        [
+            Node("NP", [Leaf("NNP", "Kessel")], (("ner", "PER"),)),
+            Node("NP", [Leaf("NNP", "Anna"), Leaf("NNP", "Marlow")], (("ner", "PER"),)),
+            Node("NP", [Leaf("NNP", "Ford")], (("ner", "LOC"),)),
+            Leaf(".", "."),
+        ],
+    )
     assert iob1_entity_tags(flatten(tree)) == ["I-PER", "B-PER", "I-PER", "I-LOC", "O"]
 
 
@@ -110,7 +145,7 @@ def test_parse_bits_and_detokenized_offsets_are_exact():
         flat = flatten(tree)
         assert "".join(flat.parse_bits).count("(") == "".join(flat.parse_bits).count(")")
         text, offsets = detokenize(flat.tokens)
-        assert [text[o:o + len(t)] for o, t in zip(offsets, flat.tokens)] == flat.tokens
+        assert [text[o : o + len(t)] for o, t in zip(offsets, flat.tokens)] == flat.tokens
 
 
 def test_same_bare_stem_takes_several_entity_types_by_context():
@@ -132,7 +167,7 @@ def test_sentiment_depends_on_negation_and_but():
     roots_by_word: dict[str, set[int]] = {}
     for _ in range(400):
         tree = review_tree(rng)
-        parsed = validate.parse_sst_tree(tree_string(tree))   # a well-formed SST tree, labels shifted to 0-4
+        parsed = validate.parse_sst_tree(tree_string(tree))  # a well-formed SST tree, labels shifted to 0-4
         assert parsed[0] == tree[0] + 2
         for word in leaves(tree):
             roots_by_word.setdefault(word, set()).add(parsed[0])
@@ -147,14 +182,30 @@ def test_scene_rules_give_the_documented_labels():
     seen = {"entailment": set(), "contradiction": set()}
     for _ in range(60):
         e = hypothesis(premise, "entailment", rng)
-        kind = ("hypernym" if e.subject in ("dog", "animal") else "drop place" if e.place is None
-                else "passive same roles" if e.passive and (e.subject, e.obj) == ("poodle", "cat")
-                else "object hypernym" if e.obj == "animal" else "unexpected")
+        kind = (
+            "hypernym"
+            if e.subject in ("dog", "animal")
+            else "drop place"
+            if e.place is None
+            else "passive same roles"
+            if e.passive and (e.subject, e.obj) == ("poodle", "cat")
+            else "object hypernym"
+            if e.obj == "animal"
+            else "unexpected"
+        )
         seen["entailment"].add(kind)
         c = hypothesis(premise, "contradiction", rng)
-        kind = ("negation" if c.negated else "swapped roles" if (c.subject, c.obj) == ("cat", "poodle")
-                else "sibling" if c.subject != "poodle" and TAXONOMY[c.subject] == "dog"
-                else "other place" if c.place not in (None, "park") else "unexpected")
+        kind = (
+            "negation"
+            if c.negated
+            else "swapped roles"
+            if (c.subject, c.obj) == ("cat", "poodle")
+            else "sibling"
+            if c.subject != "poodle" and TAXONOMY[c.subject] == "dog"
+            else "other place"
+            if c.place not in (None, "park")
+            else "unexpected"
+        )
         seen["contradiction"].add(kind)
     assert seen["entailment"] == {"hypernym", "drop place", "passive same roles", "object hypernym"}
     assert seen["contradiction"] == {"negation", "swapped roles", "sibling", "other place"}
@@ -163,7 +214,11 @@ def test_scene_rules_give_the_documented_labels():
 
 
 def test_word_identity_baselines_are_scored_with_the_task_metrics():
-    train = [(["Kessel", "said"], ["I-PER", "O"]), (["in", "Kessel"], ["O", "I-LOC"]), (["in", "Kessel"], ["O", "I-LOC"])]
+    train = [
+        (["Kessel", "said"], ["I-PER", "O"]),
+        (["in", "Kessel"], ["O", "I-LOC"]),
+        (["in", "Kessel"], ["O", "I-LOC"]),
+    ]
     test = [(["Kessel", "said"], ["I-PER", "O"]), (["in", "Kessel"], ["O", "I-LOC"])]
     assert word_identity_ner_f1(train, test) == 0.5
     assert bio_spans(["B-ARG0", "I-ARG0", "O", "I-ARG1", "B-V"]) == {(0, 2, "ARG0"), (3, 4, "ARG1"), (4, 5, "V")}

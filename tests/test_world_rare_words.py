@@ -7,7 +7,7 @@ from elmo_eval.world import lexicon as lx
 from elmo_eval.world.config import stream
 from elmo_eval.world.conll2012 import predicates
 from elmo_eval.world.corpus import corpus_lines
-from elmo_eval.world.grammar import intransitive_clause, news_document, Document
+from elmo_eval.world.grammar import Document, intransitive_clause, news_document
 from elmo_eval.world.headlines import SECTION_HEADERS, headline
 from elmo_eval.world.reviews import VERDICTS, leaves, review_tree, value_of, verdict
 from elmo_eval.world.scenes import TAXONOMY, definition_sentence

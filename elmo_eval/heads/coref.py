@@ -27,6 +27,7 @@ document. The batch is one document in the recipe; documents of a larger
 batch are processed one after another (each fully vectorised), and their
 losses averaged.
 """
+
 from __future__ import annotations
 
 import math
@@ -67,12 +68,27 @@ class CorefHead(nn.Module):
     span's predicted antecedent among the kept spans, -1 for none).
     """
 
-    def __init__(self, input_dim: int, output_dim: int = 0, *, context_hidden: int = 200,
-                 context_layers: int = 1, context_scope: str = "sentence", max_span_width: int = 10,
-                 feature_dim: int = 20, ffnn_hidden: int = 150, ffnn_layers: int = 2,
-                 hidden_dropout: float = 0.2, top_span_ratio: float = 0.4, max_antecedents: int = 250,
-                 max_training_sentences: int = 50, num_genres: int = 8, use_speaker: bool = True,
-                 use_genre: bool = True, use_head_attention: bool = True):
+    def __init__(
+        self,
+        input_dim: int,
+        output_dim: int = 0,
+        *,
+        context_hidden: int = 200,
+        context_layers: int = 1,
+        context_scope: str = "sentence",
+        max_span_width: int = 10,
+        feature_dim: int = 20,
+        ffnn_hidden: int = 150,
+        ffnn_layers: int = 2,
+        hidden_dropout: float = 0.2,
+        top_span_ratio: float = 0.4,
+        max_antecedents: int = 250,
+        max_training_sentences: int = 50,
+        num_genres: int = 8,
+        use_speaker: bool = True,
+        use_genre: bool = True,
+        use_head_attention: bool = True,
+    ):
         super().__init__()
         if context_scope not in ("sentence", "document"):
             raise ValueError(f"context_scope must be 'sentence' or 'document', got {context_scope!r}")
@@ -103,15 +119,24 @@ class CorefHead(nn.Module):
             sentence_ids = self._sentence_ids(field.sentence_starts[b], length, field.mask.device)
             x = inputs["document"][b, :length]
             extra = outputs["document"][b, :length] if outputs is not None else None
-            speakers = batch.features["speaker_ids"][b, :length] if "speaker_ids" in batch.features \
+            speakers = (
+                batch.features["speaker_ids"][b, :length]
+                if "speaker_ids" in batch.features
                 else torch.zeros(length, dtype=torch.long, device=x.device)
-            genre = batch.features["genre_ids"][b] if "genre_ids" in batch.features \
+            )
+            genre = (
+                batch.features["genre_ids"][b]
+                if "genre_ids" in batch.features
                 else torch.zeros((), dtype=torch.long, device=x.device)
+            )
             gold = None
             if with_targets:
                 keep = batch.targets["gold_clusters"][b] >= 0
-                gold = (batch.targets["gold_starts"][b][keep], batch.targets["gold_ends"][b][keep],
-                        batch.targets["gold_clusters"][b][keep])
+                gold = (
+                    batch.targets["gold_starts"][b][keep],
+                    batch.targets["gold_ends"][b][keep],
+                    batch.targets["gold_clusters"][b][keep],
+                )
             offset = 0
             if self.training and length and int(sentence_ids[-1]) + 1 > self.max_training_sentences:
                 x, extra, speakers, sentence_ids, gold, offset = self._crop(x, extra, speakers, sentence_ids, gold)
@@ -179,8 +204,8 @@ class CorefHead(nn.Module):
             context = torch.cat([context, extra], dim=-1)
         context = self.dropout(context)
         starts, ends = enumerate_spans(sentence_ids, self.spans.max_width)
-        span_emb = self.spans(context, x, starts, ends)                      # [spans, span_dim]
-        mention_scores = self.mention_scorer(span_emb).squeeze(-1)           # [spans]
+        span_emb = self.spans(context, x, starts, ends)  # [spans, span_dim]
+        mention_scores = self.mention_scorer(span_emb).squeeze(-1)  # [spans]
 
         # prune: the best ratio * length spans, back in (start, end) order so antecedents precede
         num_kept = min(max(1, math.floor(self.top_span_ratio * length)), len(starts))
@@ -190,18 +215,19 @@ class CorefHead(nn.Module):
 
         # antecedents: the nearest max_antecedents kept spans before each kept span
         num_antecedents = min(self.max_antecedents, num_kept - 1)
-        offsets = torch.arange(1, num_antecedents + 1, device=x.device)                  # [ants]
-        antecedents = torch.arange(num_kept, device=x.device).unsqueeze(1) - offsets     # [kept, ants]
+        offsets = torch.arange(1, num_antecedents + 1, device=x.device)  # [ants]
+        antecedents = torch.arange(num_kept, device=x.device).unsqueeze(1) - offsets  # [kept, ants]
         valid = antecedents >= 0
         antecedents = antecedents.clamp(min=0)
         pair_scores = self._pair_scores(kept_emb, antecedents, offsets, speakers[kept_starts], genre)
         scores = kept_scores.unsqueeze(1) + kept_scores[antecedents] + pair_scores
         scores = scores.masked_fill(~valid, float("-inf"))
-        scores = torch.cat([scores.new_zeros(num_kept, 1), scores], dim=1)               # dummy first
+        scores = torch.cat([scores.new_zeros(num_kept, 1), scores], dim=1)  # dummy first
 
         best = scores.argmax(dim=1)
-        predicted = torch.where(best > 0, antecedents.gather(1, (best - 1).clamp(min=0).unsqueeze(1)).squeeze(1),
-                                torch.full_like(best, -1))
+        predicted = torch.where(
+            best > 0, antecedents.gather(1, (best - 1).clamp(min=0).unsqueeze(1)).squeeze(1), torch.full_like(best, -1)
+        )
         out = {"starts": kept_starts, "ends": kept_ends, "antecedents": predicted}
         if gold is not None:
             out["loss"] = self._loss(scores, kept_starts, kept_ends, antecedents, valid, gold)
@@ -226,15 +252,20 @@ class CorefHead(nn.Module):
         """Negative marginal log-likelihood of the gold antecedents, summed over kept spans."""
         gold_starts, gold_ends, gold_clusters = gold
         match = (kept_starts.unsqueeze(1) == gold_starts) & (kept_ends.unsqueeze(1) == gold_ends)  # [kept, gold]
-        cluster = torch.where(match.any(1), gold_clusters[match.long().argmax(1)] if len(gold_clusters)
-                              else torch.full_like(kept_starts, -1), torch.full_like(kept_starts, -1))
+        cluster = torch.where(
+            match.any(1),
+            gold_clusters[match.long().argmax(1)] if len(gold_clusters) else torch.full_like(kept_starts, -1),
+            torch.full_like(kept_starts, -1),
+        )
         same = (cluster[antecedents] == cluster.unsqueeze(1)) & valid & (cluster.unsqueeze(1) >= 0)
-        gold_mask = torch.cat([~same.any(1, keepdim=True), same], dim=1)                # [kept, 1 + ants]
+        gold_mask = torch.cat([~same.any(1, keepdim=True), same], dim=1)  # [kept, 1 + ants]
         marginal = torch.logsumexp(scores.masked_fill(~gold_mask, float("-inf")), dim=1)
         return (torch.logsumexp(scores, dim=1) - marginal).sum()
 
 
-def clusters_from_antecedents(starts: list[int], ends: list[int], antecedents: list[int]) -> list[list[tuple[int, int]]]:
+def clusters_from_antecedents(
+    starts: list[int], ends: list[int], antecedents: list[int]
+) -> list[list[tuple[int, int]]]:
     """Transitive closure of antecedent links -> clusters (each sorted, ordered by first mention).
 
     starts/ends: kept spans in document order; antecedents: index of each span's

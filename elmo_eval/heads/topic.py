@@ -8,6 +8,7 @@ scalar mix alone, the fixed layer mean) is the representation's business.
 Output ELMo, when given, is mean-pooled over tokens and concatenated to the
 sentence vector before the last linear layer.
 """
+
 from __future__ import annotations
 
 import torch
@@ -26,10 +27,19 @@ def masked_mean(x: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
 
 
 class TopicClassifier(nn.Module):
-    """``head(inputs, outputs, batch)``; gold ``batch.targets["label"]`` ``[batch]``; returns ``{"logits", "loss"?}``."""
+    """``head(inputs, outputs, batch)``; gold ``batch.targets["label"]`` ``[batch]``;
+    returns ``{"logits", "loss"?}``."""
 
-    def __init__(self, input_dim: int, output_dim: int, num_classes: int = 4, kind: str = "lstm",
-                 hidden_dim: int = 256, dropout: float = 0.0, field: str = "tokens"):
+    def __init__(
+        self,
+        input_dim: int,
+        output_dim: int,
+        num_classes: int = 4,
+        kind: str = "lstm",
+        hidden_dim: int = 256,
+        dropout: float = 0.0,
+        field: str = "tokens",
+    ):
         super().__init__()
         if kind not in KINDS:
             raise ValueError(f"topic head kind must be one of {KINDS}, got {kind!r}")

@@ -4,6 +4,7 @@ Every node carries a sentiment label 0-4 (very negative .. very positive):
 ``(3 (2 The) (3 (2 film) (3 works)))``. The sentence label is the root's.
 SST-2 (binary) drops neutral (2) and maps 0-1 to 0 (negative), 3-4 to 1 (positive).
 """
+
 from __future__ import annotations
 
 import re
@@ -71,7 +72,10 @@ def parse_tree(text: str, path: str | Path = "<string>", line_no: int = 1) -> Ss
     def node() -> SstTree:
         nonlocal position
         if position >= len(tokens) or tokens[position] != "(":
-            fail(f"expected '(' at token {position + 1}, found {tokens[position] if position < len(tokens) else 'end of line'!r}")
+            fail(
+                f"expected '(' at token {position + 1}, found "
+                f"{tokens[position] if position < len(tokens) else 'end of line'!r}"
+            )
         position += 1
         if position >= len(tokens) or tokens[position] in "()":
             fail("missing label after '(' (unbalanced parentheses?)")

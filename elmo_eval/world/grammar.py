@@ -22,6 +22,7 @@ returning an annotated tree (see :mod:`.trees`).  The phenomena it encodes:
   (the world's resolution rule: agreement first, then the previous subject);
   companies are later called ``the company`` or ``it``.
 """
+
 from __future__ import annotations
 
 import random
@@ -31,10 +32,13 @@ from . import lexicon as lx
 from .lexicon import Lexicon
 from .trees import Leaf, Node
 
-BARE_STEM_PROBABILITY = 0.4   # how often an entity is named by its ambiguous bare stem
+BARE_STEM_PROBABILITY = 0.4  # how often an entity is named by its ambiguous bare stem
 
 PRONOUNS = {  # (gender or "n" neuter or "p" plural) -> (subject, object, possessive)
-    "m": ("he", "him", "his"), "f": ("she", "her", "her"), "n": ("it", "it", "its"), "p": ("they", "them", "their"),
+    "m": ("he", "him", "his"),
+    "f": ("she", "her", "her"),
+    "n": ("it", "it", "its"),
+    "p": ("they", "them", "their"),
 }
 GROUP_NOUNS = ("officials", "investors", "workers", "players", "voters", "analysts")
 
@@ -43,11 +47,11 @@ GROUP_NOUNS = ("officials", "investors", "workers", "players", "voters", "analys
 class Entity:
     """Something a document talks about; ``cluster`` is its coreference id."""
 
-    kind: str                  # PER, LOC, ORG, GROUP
+    kind: str  # PER, LOC, ORG, GROUP
     cluster: int
-    words: tuple[str, ...]     # full name as first mentioned
-    short: tuple[str, ...]     # later name mentions
-    gender: str                # m, f, n (neuter), p (plural)
+    words: tuple[str, ...]  # full name as first mentioned
+    short: tuple[str, ...]  # later name mentions
+    gender: str  # m, f, n (neuter), p (plural)
     stem: str = ""
     mentions: int = 0
 
@@ -139,8 +143,9 @@ def _pronoun_is_unique(doc: Document, entity: Entity) -> bool:
     """The world's pronoun rule: agreement picks it out, or it was the previous subject."""
     if entity not in doc.previous_mentioned:
         return False
-    rivals = [e for e in doc.previous_mentioned + doc.current_mentioned[:-1]
-              if e is not entity and e.gender == entity.gender]
+    rivals = [
+        e for e in doc.previous_mentioned + doc.current_mentioned[:-1] if e is not entity and e.gender == entity.gender
+    ]
     return not rivals or doc.previous_subject is entity and entity not in doc.current_mentioned[:-1]
 
 
@@ -163,8 +168,9 @@ def _time_phrase(rng: random.Random, pred: int) -> Node:
     first, second = rng.choice(lx.TIME_PHRASES)
     if first in ("on", "in"):
         return Node("PP", [_leaf("IN", first), Node("NP", [_leaf("NNP", second)])], (("arg", pred, "ARGM-TMP"),))
-    return Node("NP", [_leaf("JJ" if first == "last" else "DT", first), _leaf("NN", second)],
-                (("arg", pred, "ARGM-TMP"),))
+    return Node(
+        "NP", [_leaf("JJ" if first == "last" else "DT", first), _leaf("NN", second)], (("arg", pred, "ARGM-TMP"),)
+    )
 
 
 def _thing_np(rng: random.Random) -> Node:
@@ -211,8 +217,7 @@ def transitive_clause(doc: Document, pred: int) -> tuple[Node, Entity]:
         inner = Node("VP", [_leaf("VB", forms["base"], ("V", pred, verb)), object_np, *_modifiers(doc, pred)])
         verb_phrase = Node("VP", [_leaf("VBD", "did"), _leaf("RB", "not", ("arg", pred, "ARGM-NEG")), inner])
     else:
-        verb_phrase = Node("VP", [_leaf("VBD", forms["past"], ("V", pred, verb)), object_np,
-                                  *_modifiers(doc, pred)])
+        verb_phrase = Node("VP", [_leaf("VBD", forms["past"], ("V", pred, verb)), object_np, *_modifiers(doc, pred)])
     return Node("S", [subject_np, verb_phrase]), agent
 
 
@@ -235,9 +240,11 @@ def dative_clause(doc: Document, pred: int) -> tuple[Node, Entity]:
     return Node("S", [subject_np, verb_phrase]), giver
 
 
-_RARE_VERBS = {(kind, split): lx.split_heldout(list(verbs), split)
-               for kind, verbs in (("agentive", lx.RARE_AGENTIVE_VERBS), ("undergoer", lx.RARE_UNDERGOER_VERBS))
-               for split in (False, True)}
+_RARE_VERBS = {
+    (kind, split): lx.split_heldout(list(verbs), split)
+    for kind, verbs in (("agentive", lx.RARE_AGENTIVE_VERBS), ("undergoer", lx.RARE_UNDERGOER_VERBS))
+    for split in (False, True)
+}
 CAUSATIVE_PROBABILITY = 0.3
 
 
@@ -262,8 +269,14 @@ def intransitive_clause(doc: Document, pred: int) -> tuple[Node, Entity | None]:
         causer = doc.pick("PER ORG")
         subject_np = _with_arg(mention(doc, causer), pred, "ARG0")
         object_np, _ = _participant_np(doc, "object", exclude=causer)
-        verb_phrase = Node("VP", [_leaf("VBD", forms["past"], ("V", pred, verb)), _with_arg(object_np, pred, "ARG1"),
-                                  *_modifiers(doc, pred)])
+        verb_phrase = Node(
+            "VP",
+            [
+                _leaf("VBD", forms["past"], ("V", pred, verb)),
+                _with_arg(object_np, pred, "ARG1"),
+                *_modifiers(doc, pred),
+            ],
+        )
         return Node("S", [subject_np, verb_phrase]), causer
     subject_np, subject = _participant_np(doc)
     _with_arg(subject_np, pred, "ARG0" if kind == "agentive" else "ARG1")
@@ -276,12 +289,18 @@ def shares_clause(doc: Document, pred: int) -> tuple[Node, Entity]:
     rng = doc.rng
     company = doc.pick("ORG")
     verb = rng.choice(("rise", "fall"))
-    shares = Node("NP", [Node("NP", [_leaf("NNS", "shares")]),
-                         Node("PP", [_leaf("IN", "of"), mention(doc, company, "object", pronoun_ok=False)])],
-                  (("arg", pred, "ARG1"),))
+    shares = Node(
+        "NP",
+        [
+            Node("NP", [_leaf("NNS", "shares")]),
+            Node("PP", [_leaf("IN", "of"), mention(doc, company, "object", pronoun_ok=False)]),
+        ],
+        (("arg", pred, "ARG1"),),
+    )
     amount = Node("NP", [_leaf("CD", str(rng.randint(2, 30))), _leaf("NN", "percent")], (("arg", pred, "ARG2"),))
-    verb_phrase = Node("VP", [_leaf("VBD", lx.verb_forms(verb)["past"], ("V", pred, verb)), amount,
-                              *_modifiers(doc, pred)[:1]])
+    verb_phrase = Node(
+        "VP", [_leaf("VBD", lx.verb_forms(verb)["past"], ("V", pred, verb)), amount, *_modifiers(doc, pred)[:1]]
+    )
     return Node("S", [shares, verb_phrase]), company
 
 
@@ -295,12 +314,16 @@ def stay_clause(doc: Document, pred: int) -> tuple[Node, Entity]:
         return Node("S", [subject_np, verb_phrase]), person
     title = rng.choice(("mayor", "governor", "people"))
     place = doc.pick("LOC")
-    subject_np = Node("NP", [Node("NP", [_leaf("DT", "the"), _leaf("NNS" if title == "people" else "NN", title)]),
-                             Node("PP", [_leaf("IN", "of"), mention(doc, place, "object")])],
-                      (("arg", pred, "ARG0"),))
+    subject_np = Node(
+        "NP",
+        [
+            Node("NP", [_leaf("DT", "the"), _leaf("NNS" if title == "people" else "NN", title)]),
+            Node("PP", [_leaf("IN", "of"), mention(doc, place, "object")]),
+        ],
+        (("arg", pred, "ARG0"),),
+    )
     verb = rng.choice(("protest", "celebrate", "vote"))
-    verb_phrase = Node("VP", [_leaf("VBD", lx.verb_forms(verb)["past"], ("V", pred, verb)),
-                              *_modifiers(doc, pred)[1:]])
+    verb_phrase = Node("VP", [_leaf("VBD", lx.verb_forms(verb)["past"], ("V", pred, verb)), *_modifiers(doc, pred)[1:]])
     return Node("S", [subject_np, verb_phrase]), place
 
 
@@ -312,20 +335,34 @@ def misc_clause(doc: Document, pred: int) -> tuple[Node, Entity]:
     if rng.random() < 0.5:
         winner = doc.pick("PER ORG")
         subject_np = _with_arg(mention(doc, winner), pred, "ARG0")
-        event = Node("NP", [_leaf("DT", "the"), Node("NP", [_leaf("NNP", forms.event[0]), _leaf("NNP", forms.event[1])],
-                                                     (("ner", "MISC"),))], (("arg", pred, "ARG1"),))
+        event = Node(
+            "NP",
+            [
+                _leaf("DT", "the"),
+                Node("NP", [_leaf("NNP", forms.event[0]), _leaf("NNP", forms.event[1])], (("ner", "MISC"),)),
+            ],
+            (("arg", pred, "ARG1"),),
+        )
         verb = rng.choice(("win", "lose"))
         verb_phrase = Node("VP", [_leaf("VBD", lx.verb_forms(verb)["past"], ("V", pred, verb)), event])
         return Node("S", [subject_np, verb_phrase]), winner
     group = doc.pick("GROUP", reuse=0.3)
-    nationality = Node("NP", [_leaf("JJ", forms.nationality, ("ner", "MISC")), _leaf("NNS", group.words[1])],
-                       (("coref", group.cluster), ("arg", pred, "ARG0")))
+    nationality = Node(
+        "NP",
+        [_leaf("JJ", forms.nationality, ("ner", "MISC")), _leaf("NNS", group.words[1])],
+        (("coref", group.cluster), ("arg", pred, "ARG0")),
+    )
     group.mentions += 1
     doc.current_mentioned.append(group)
     target = doc.pick("PER ORG")
     verb = rng.choice(("praise", "criticize", "support"))
-    verb_phrase = Node("VP", [_leaf("VBD", lx.verb_forms(verb)["past"], ("V", pred, verb)),
-                              _with_arg(mention(doc, target, "object"), pred, "ARG1")])
+    verb_phrase = Node(
+        "VP",
+        [
+            _leaf("VBD", lx.verb_forms(verb)["past"], ("V", pred, verb)),
+            _with_arg(mention(doc, target, "object"), pred, "ARG1"),
+        ],
+    )
     return Node("S", [nationality, verb_phrase]), group
 
 
@@ -339,19 +376,32 @@ def appositive_subject(doc: Document, clause: Node, subject: Entity) -> None:
         return
     place = doc.pick("LOC" if subject.kind == "ORG" or rng.random() < 0.5 else "ORG", reuse=0.3)
     if subject.kind == "ORG":
-        description = Node("VP", [_leaf("VBN", "based"), Node("PP", [_leaf("IN", "in"), mention(doc, place, "object")])])
+        description = Node(
+            "VP", [_leaf("VBN", "based"), Node("PP", [_leaf("IN", "in"), mention(doc, place, "object")])]
+        )
     else:
         title = "mayor" if place.kind == "LOC" else rng.choice(("director", "chairman"))
-        description = Node("NP", [Node("NP", [_leaf("DT", "the"), _leaf("NN", title)]),
-                                  Node("PP", [_leaf("IN", "of"), mention(doc, place, "object")])])
+        description = Node(
+            "NP",
+            [
+                Node("NP", [_leaf("DT", "the"), _leaf("NN", title)]),
+                Node("PP", [_leaf("IN", "of"), mention(doc, place, "object")]),
+            ],
+        )
     # the appositive joins the subject NP, so ARG0/ARG1 and the mention cover it (as in OntoNotes)
     inner = Node(subject_np.label, subject_np.children, tuple(a for a in subject_np.ann if a[0] != "arg"))
     subject_np.children = [inner, _leaf(",", ","), description, _leaf(",", ",")]
     subject_np.ann = tuple(a for a in subject_np.ann if a[0] == "arg")
 
 
-CLAUSES = ((transitive_clause, 5), (dative_clause, 2), (shares_clause, 1.5), (stay_clause, 1.5), (misc_clause, 1.5),
-           (intransitive_clause, 3))
+CLAUSES = (
+    (transitive_clause, 5),
+    (dative_clause, 2),
+    (shares_clause, 1.5),
+    (stay_clause, 1.5),
+    (misc_clause, 1.5),
+    (intransitive_clause, 3),
+)
 _CLAUSE_FUNCS = [c for c, _ in CLAUSES]
 _CLAUSE_WEIGHTS = [w for _, w in CLAUSES]
 

@@ -250,7 +250,7 @@ def build_lexicon(seed: int) -> Lexicon:
     forbidden = {w.capitalize() for w in (*NEWS_NOUNS, *TITLES, *REVIEW_NOUNS, *HYPERNYMS, *SCENE_PLACES)}
     stems = _unique_words(rng, N_STEMS, _make_stem, forbidden)
     names = []
-    for index, stem in enumerate(stems):
+    for _index, stem in enumerate(stems):
         names.append(NameForms(
             stem=stem,
             person=stem + PERSON_SUFFIXES[rng.randrange(len(PERSON_SUFFIXES))],

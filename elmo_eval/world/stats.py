@@ -90,7 +90,7 @@ def word_identity_srl_f1(train: list[tuple[list[str], int, list[str]]],
     """
     lookup = majority_label_per_word([(tokens, labels) for tokens, _, labels in train])
     gold, predicted = [], []
-    for tokens, predicate, labels in test:
+    for tokens, _predicate, labels in test:
         guess = [lookup.get(token, "O") for token in tokens]
         guess = ["O" if g.endswith("-V") else g for g in guess]
         gold.append({s for s in bio_spans(labels) if s[2] != "V"})

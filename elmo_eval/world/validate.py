@@ -4,6 +4,7 @@ Each ``check_*`` raises :class:`WorldFormatError` naming the file, the line
 and what was expected; :func:`check_world` runs them all plus world.json
 consistency.  Usable on real files too (they are format checks, not world checks).
 """
+
 from __future__ import annotations
 
 import csv
@@ -14,8 +15,18 @@ from pathlib import Path
 
 NER_TAG = re.compile(r"^(O|[IB]-(PER|LOC|ORG|MISC))$")
 CHUNK_TAG = re.compile(r"^(O|[IB]-[A-Z]+)$")
-SNLI_KEYS = {"annotator_labels", "captionID", "gold_label", "pairID", "sentence1", "sentence1_binary_parse",
-             "sentence1_parse", "sentence2", "sentence2_binary_parse", "sentence2_parse"}
+SNLI_KEYS = {
+    "annotator_labels",
+    "captionID",
+    "gold_label",
+    "pairID",
+    "sentence1",
+    "sentence1_binary_parse",
+    "sentence1_parse",
+    "sentence2",
+    "sentence2_binary_parse",
+    "sentence2_parse",
+}
 SNLI_LABELS = {"entailment", "neutral", "contradiction", "-"}
 
 
@@ -114,7 +125,10 @@ def check_snli(path: Path) -> int:
             _fail(path, number, f"gold_label {record['gold_label']!r} not in {sorted(SNLI_LABELS)}")
         for prefix in ("sentence1", "sentence2"):
             tokens = re.findall(r"\w+|[^\w\s]", record[prefix])
-            if _ptb_leaves(record[prefix + "_parse"]) != tokens or _binary_leaves(record[prefix + "_binary_parse"]) != tokens:
+            if (
+                _ptb_leaves(record[prefix + "_parse"]) != tokens
+                or _binary_leaves(record[prefix + "_binary_parse"]) != tokens
+            ):
                 _fail(path, number, f"{prefix} parse leaves do not equal the sentence tokens {tokens}")
     return len(lines)
 
@@ -133,7 +147,7 @@ def check_squad(path: Path) -> int:
                     _fail(path, 1, f"question {qa.get('id')!r} lacks id, text or answers")
                 for answer in qa["answers"]:
                     start = answer["answer_start"]
-                    if context[start:start + len(answer["text"])] != answer["text"]:
+                    if context[start : start + len(answer["text"])] != answer["text"]:
                         _fail(path, 1, f"question {qa['id']}: answer {answer['text']!r} not at offset {start}")
     return questions
 
@@ -230,7 +244,11 @@ def check_world(out_dir: Path) -> dict:
         expectations = [
             (check_conll2003, f"ner/{split}.txt", tasks["ner"]["files"][f"ner/{split}.txt"]["sentences"]),
             (check_sst, f"sst/{split}.txt", tasks["sst"]["files"][f"sst/{split}.txt"]["trees"]),
-            (check_snli, f"snli/snli_1.0_{split}.jsonl", tasks["snli"]["files"][f"snli/snli_1.0_{split}.jsonl"]["pairs"]),
+            (
+                check_snli,
+                f"snli/snli_1.0_{split}.jsonl",
+                tasks["snli"]["files"][f"snli/snli_1.0_{split}.jsonl"]["pairs"],
+            ),
             (check_squad, f"squad/{split}-v1.1.json", tasks["squad"]["files"][f"squad/{split}-v1.1.json"]["questions"]),
             (check_agnews, f"agnews/{split}.csv", tasks["agnews"]["files"][f"agnews/{split}.csv"]["articles"]),
         ]
