@@ -13,11 +13,10 @@ from elmo_eval.runner.encoders import (
     prepare_world,
     world_vectors,
 )
-from elmo_eval.runner.execute import execute, run_dir
+from elmo_eval.runner.execute import execute
 from elmo_eval.runner.plan import FIGURE1_TASKS_DEFAULT, build_plan, shard
 from elmo_eval.runner.presets import PRESETS
 from elmo_eval.runner.report import build_report
-from elmo_eval.runner.results import RESULT_FILE
 from elmo_eval.specs import available_specs, load_spec
 from elmo_eval.word_vectors import PretrainedVectors
 
@@ -114,7 +113,3 @@ def print_plan(runs, specs, preset, cache_dir: Path, user_encoder) -> None:
         print(f"world: {world} ({'cached' if (world / 'world.json').exists() else 'to generate'}); "
               f"biLM: {'cached' if bilms and (world / 'world.json').exists() else 'to pretrain'} "
               f"(preset {preset['bilm_preset']})")
-
-
-def finished_runs(out_dir: Path, encoder_id: str, runs) -> int:
-    return sum((run_dir(out_dir, encoder_id, r) / RESULT_FILE).exists() for r in runs)
