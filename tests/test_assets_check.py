@@ -9,7 +9,7 @@ import pytest
 
 from elmo_eval.assets import asset_path, check_dataset
 from elmo_eval.assets.check import LICENSED_TASKS, DataFormatError, canonical_task
-from elmo_eval.assets.cli import main
+from elmo_eval.cli import main
 
 CONLL2003_TRAIN = """-DOCSTART- -X- -X- O
 

@@ -24,9 +24,10 @@ from elmo_eval.assets import (
 )
 from elmo_eval.assets.archive import ArchiveError
 from elmo_eval.assets.catalogue import Asset, RemoteFile, catalogue_from_json, catalogue_to_json, get_asset
-from elmo_eval.assets.cli import format_asset_table, main
+from elmo_eval.assets.cli import format_asset_table
 from elmo_eval.assets.datadir import MANIFEST_NAME, read_manifest
 from elmo_eval.assets.status import asset_status
+from elmo_eval.cli import main
 
 FAST_RETRY = RetryPolicy(attempts=3, backoff_s=0.001, max_backoff_s=0.01, timeout_s=5.0)
 

@@ -123,15 +123,3 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     check_parser.add_argument("--strict", action="store_true",
                               help="refuse to register unless every published count matches")
     check_parser.set_defaults(func=run_data_check)
-
-
-def main(argv: list[str] | None = None) -> int:
-    """Stand-alone entry point (``python -m elmo_eval.assets.cli``) until the main CLI wires ``register``."""
-    parser = argparse.ArgumentParser(prog="elmo-eval")
-    register(parser.add_subparsers(dest="command", required=True))
-    args = parser.parse_args(argv)
-    return args.func(args)
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

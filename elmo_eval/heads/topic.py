@@ -16,14 +16,9 @@ from torch import nn
 
 from elmo_eval.modules.masked_batch_norm import MaskedBatchNorm
 from elmo_eval.modules.masked_lstm import MaskedLSTM
+from elmo_eval.modules.masked_ops import masked_mean
 
 KINDS = ("lstm", "mean_dense")
-
-
-def masked_mean(x: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
-    """``[batch, time, dim]`` -> ``[batch, dim]``, averaging real tokens only."""
-    keep = mask.unsqueeze(-1).to(x.dtype)
-    return (x * keep).sum(1) / keep.sum(1).clamp(min=1)
 
 
 class TopicClassifier(nn.Module):

@@ -1,4 +1,4 @@
-"""``elmo-eval world``: generate the embedded default world.  The lead wires :func:`register` into the CLI."""
+"""``elmo-eval world``: generate the embedded default world (registered in :mod:`elmo_eval.cli`)."""
 
 from __future__ import annotations
 
@@ -41,15 +41,3 @@ def run(args: argparse.Namespace) -> int:
     }
     print(json.dumps(summary, indent=1))
     return 0
-
-
-def main(argv: list[str] | None = None) -> int:
-    """Stand-alone entry (``python -m elmo_eval.world.cli``) until the lead wires ``register``."""
-    parser = argparse.ArgumentParser(prog="elmo-eval")
-    register(parser.add_subparsers(dest="command", required=True))
-    args = parser.parse_args(argv)
-    return args.func(args)
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())
