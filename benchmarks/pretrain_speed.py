@@ -2,7 +2,9 @@
 
 For each preset (``tiny``, ``small``) this times full training steps of
 :class:`~elmo_eval.pretrain.lm_module.BiLMPretrainer` (ELMo's own LSTM recurrence with
-clipping, char CNN input, preset softmax) on random sentences of 10-35 words, and,
+clipping, char CNN input, preset softmax) on random sentences of 10-35 words whose
+lengths in characters follow English running text (:data:`WORD_LENGTHS`: the char CNN
+only convolves as far as the batch's longest word, so word length matters), and,
 as a reference, the same sizes built from ``torch.nn.LSTM(proj_size=...)`` (two
 2-layer stacks, word-embedding input instead of the char CNN, same softmax).
 Writes ``results/benchmarks/pretrain_speed.json``.
@@ -33,6 +35,21 @@ from elmo_eval.pretrain.softmax import SharedSoftmax
 from elmo_eval.pretrain.vocab import Vocabulary
 
 VOCAB_SIZES = {"tiny": 300, "small": 15_000}
+# Share of running-text tokens by length in characters (English news text, rounded; tail to 25).
+WORD_LENGTHS = {1: 0.08, 2: 0.16, 3: 0.19, 4: 0.15, 5: 0.11, 6: 0.08, 7: 0.07, 8: 0.05, 9: 0.04, 10: 0.03,
+                11: 0.02, 12: 0.01, 13: 0.005, 14: 0.003, 16: 0.0015, 20: 0.0004, 25: 0.0001}
+
+
+def _vocabulary(size: int, seed: int = 0) -> Vocabulary:
+    """``size`` distinct random lowercase words, every length of :data:`WORD_LENGTHS` present."""
+    rng = random.Random(seed)
+    lengths, weights = list(WORD_LENGTHS), list(WORD_LENGTHS.values())
+    words: set[str] = set()
+    while len(words) < size:
+        length = lengths[len(words) % len(lengths)] if len(words) < 4 * len(lengths) else \
+            rng.choices(lengths, weights)[0]
+        words.add("".join(rng.choice("abcdefghijklmnopqrstuvwxyz") for _ in range(length)))
+    return Vocabulary.from_counts(Counter({word: 1 for word in sorted(words)}))
 
 
 class ReferenceBiLM(nn.Module):
@@ -61,12 +78,16 @@ class ReferenceBiLM(nn.Module):
 
 def _batches(vocab: Vocabulary, batch_size: int, count: int, seed: int) -> list:
     rng = random.Random(seed)
-    words = vocab.words[3:]
+    by_length: dict[int, list[str]] = {}
+    for word in vocab.words[3:]:
+        by_length.setdefault(len(word), []).append(word)
+    lengths, weights = list(WORD_LENGTHS), list(WORD_LENGTHS.values())
+
+    def word() -> str:  # a token of running text: its length first, then a word of that length
+        return rng.choice(by_length[rng.choices(lengths, weights)[0]])
+
     collate = LMBatchCollator(vocab)
-    return [
-        collate([[rng.choice(words) for _ in range(rng.randint(10, 35))] for _ in range(batch_size)])
-        for _ in range(count)
-    ]
+    return [collate([[word() for _ in range(rng.randint(10, 35))] for _ in range(batch_size)]) for _ in range(count)]
 
 
 def _time_steps(loss_fn, parameters, batches, warmup: int) -> float:
@@ -87,7 +108,7 @@ def _time_steps(loss_fn, parameters, batches, warmup: int) -> float:
 
 def benchmark(preset_name: str, steps: int, warmup: int = 2) -> dict:
     preset = get_preset(preset_name)
-    vocab = Vocabulary.from_counts(Counter({f"w{i}": 1 for i in range(VOCAB_SIZES[preset_name])}))
+    vocab = _vocabulary(VOCAB_SIZES[preset_name])
     batches = _batches(vocab, preset.batch_size, steps + warmup, seed=0)
     torch.manual_seed(0)
     module = BiLMPretrainer(preset.options, len(vocab), dropout=preset.dropout, num_sampled=preset.num_sampled)
