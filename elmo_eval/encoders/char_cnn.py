@@ -12,10 +12,10 @@ import torch
 from torch import nn
 
 from .char_ids import MAX_CHARS_PER_TOKEN, N_CHARACTERS, PAD_CHAR
+from .highway import Highway
 
 # id of the padding character inside a token (the +1 shift keeps 0 for "no token")
 _PAD_ID = PAD_CHAR + 1
-from .highway import Highway
 
 _ACTIVATIONS = {"relu": torch.relu, "tanh": torch.tanh}
 
