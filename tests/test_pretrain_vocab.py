@@ -74,3 +74,23 @@ def test_sampled_softmax_trains_and_removes_accidental_hits() -> None:
     softmax.eval()  # evaluation: exact full softmax
     full = F.cross_entropy(hidden @ softmax.weight.T + softmax.bias, targets, reduction="none")
     torch.testing.assert_close(softmax(hidden, targets), full)
+
+
+def test_sampled_softmax_scores_each_distinct_draw_once_with_its_multiplicity(monkeypatch) -> None:
+    """Same loss as a log-sum-exp over every draw, duplicates included (accidental hits removed)."""
+    import elmo_eval.pretrain.softmax as softmax_module
+
+    torch.manual_seed(0)
+    softmax = SharedSoftmax(40, 6, num_sampled=9).train()
+    draws = torch.tensor([0, 0, 0, 3, 1, 3, 7, 0, 12])
+    monkeypatch.setattr(softmax_module, "sample_log_uniform", lambda vocab, count, device=None: draws)
+    hidden, targets = torch.randn(4, 6, dtype=torch.float64), torch.tensor([0, 5, 3, 39])
+    softmax = softmax.double()
+    got = softmax(hidden, targets)
+
+    log_count = lambda ids: math.log(9) + log_uniform_log_probs(40, ids).double()  # noqa: E731
+    true_logits = (hidden * softmax.weight[targets]).sum(-1) + softmax.bias[targets] - log_count(targets)
+    every_draw = hidden @ softmax.weight[draws].T + softmax.bias[draws] - log_count(draws)  # [N, S]
+    every_draw = every_draw.masked_fill(draws.unsqueeze(0) == targets.unsqueeze(1), float("-inf"))
+    expected = torch.logsumexp(torch.cat([true_logits.unsqueeze(1), every_draw], dim=1), dim=1) - true_logits
+    torch.testing.assert_close(got, expected)

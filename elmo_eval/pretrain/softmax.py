@@ -63,14 +63,26 @@ class SharedSoftmax(nn.Module):
         return F.cross_entropy(logits, targets, reduction="none")
 
     def _sampled_nll(self, hidden: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
-        """Sampled softmax NLL ``[N]``; one set of samples shared by the whole batch."""
+        """Sampled softmax NLL ``[N]``; one set of samples shared by the whole batch.
+
+        The ``S`` draws (with replacement) repeat frequent ids many times (~1,000 distinct
+        ids among 2,048 draws over 15k words), so each distinct id is scored once and
+        enters the log-sum-exp with ``+ log(multiplicity)``: the same loss as scoring every
+        draw, with about half the matmul.
+        """
         sampled = sample_log_uniform(self.vocab_size, self.num_sampled, hidden.device)  # [S]
+        return self._nll_against(hidden, targets, *torch.unique(sampled, return_counts=True))
+
+    def _nll_against(self, hidden: torch.Tensor, targets: torch.Tensor, distinct: torch.Tensor,
+                     multiplicity: torch.Tensor) -> torch.Tensor:
+        """NLL ``[N]`` of ``targets`` against negatives ``distinct`` ``[U]`` drawn ``multiplicity`` ``[U]`` times."""
         # Expected count of an id among S draws with replacement: S * P(id).
         log_count_true = math.log(self.num_sampled) + log_uniform_log_probs(self.vocab_size, targets)
-        log_count_sampled = math.log(self.num_sampled) + log_uniform_log_probs(self.vocab_size, sampled)
+        log_count_sampled = math.log(self.num_sampled) + log_uniform_log_probs(self.vocab_size, distinct)
         true_logits = (hidden * self.weight[targets]).sum(-1) + self.bias[targets] - log_count_true  # [N]
-        sampled_logits = F.linear(hidden, self.weight[sampled], self.bias[sampled]) - log_count_sampled  # [N, S]
+        sampled_logits = F.linear(hidden, self.weight[distinct], self.bias[distinct])  # [N, U]
+        sampled_logits = sampled_logits + (multiplicity.to(hidden.dtype).log() - log_count_sampled)
         # A sample equal to the target must not count as a negative.
-        sampled_logits = sampled_logits.masked_fill(sampled.unsqueeze(0) == targets.unsqueeze(1), -1e30)
-        logits = torch.cat([true_logits.unsqueeze(1), sampled_logits], dim=1)  # [N, 1 + S]
+        sampled_logits = sampled_logits.masked_fill(distinct.unsqueeze(0) == targets.unsqueeze(1), -1e30)
+        logits = torch.cat([true_logits.unsqueeze(1), sampled_logits], dim=1)  # [N, 1 + U]
         return torch.logsumexp(logits, dim=1) - true_logits
