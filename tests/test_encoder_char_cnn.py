@@ -1,15 +1,8 @@
-"""The character CNN convolves only as far as the batch's longest word: same values and gradients as all 50."""
+"""The character CNN's fast paths (truncated positions, all banks in one matmul) equal Conv1d over all 50."""
 import torch
 
 from elmo_eval.encoders.char_cnn import CharacterCNN
 from elmo_eval.encoders.char_ids import batch_to_char_ids
-
-
-def _features_and_grads(cnn: CharacterCNN, char_ids: torch.Tensor):
-    cnn.zero_grad()
-    out = cnn(char_ids)
-    (out * torch.linspace(-1, 1, out.numel()).reshape(out.shape)).sum().backward()
-    return out.detach(), [p.grad.clone() for p in cnn.parameters()]
 
 
 def _cnn() -> CharacterCNN:
@@ -21,29 +14,39 @@ def _cnn() -> CharacterCNN:
     return cnn
 
 
-def test_truncated_positions_match_all_fifty(monkeypatch):
-    sentences = [["a", "bb", "hello", "<S>"], ["x" * 60, "é", "", "w"], ["short"]]
-    char_ids = batch_to_char_ids(sentences)  # padded third row: all-zero tokens
+def _reference(cnn: CharacterCNN, char_ids: torch.Tensor) -> torch.Tensor:
+    """The textbook computation: Conv1d over all 50 positions, max, activation, highway, projection."""
+    chars = cnn.char_embedding(char_ids.reshape(-1, 50)).transpose(1, 2)  # [tokens, char_dim, 50]
+    features = torch.cat([torch.relu(conv(chars).amax(dim=2)) for conv in cnn.convolutions], dim=1)
+    projected = cnn.highway(features) @ cnn.projection_weight + cnn.projection_bias
+    return projected.reshape(*char_ids.shape[:-1], -1)
+
+
+def _values_and_grads(cnn: CharacterCNN, forward, char_ids: torch.Tensor):
+    cnn.zero_grad()
+    out = forward(char_ids)
+    (out * torch.linspace(-1, 1, out.numel(), dtype=out.dtype).reshape(out.shape)).sum().backward()
+    return out.detach(), [p.grad.clone() for p in cnn.parameters()]
+
+
+def test_fast_paths_match_conv1d_over_all_fifty_positions(monkeypatch):
     cnn = _cnn()
-    assert cnn._positions_needed(char_ids.reshape(-1, 50)) == 50  # a 48-byte token needs every position
-    short_ids = batch_to_char_ids([["a", "bb", "hello"], ["cat", "w"]])
-    assert cnn._positions_needed(short_ids.reshape(-1, 50)) == 7 + 4  # "hello" + 2 markers, widest filter 4
+    short = batch_to_char_ids([["a", "bb", "hello"], ["cat", "w", ""]])   # all banks in one matmul
+    long = batch_to_char_ids([["a", "x" * 60, "é"], ["short"]])           # a 48-byte token: bank by bank
+    assert CharacterCNN._longest(short.reshape(-1, 50)) == 7 and CharacterCNN._longest(long.reshape(-1, 50)) == 50
+    calls = {"all": 0}
+    original = CharacterCNN._all_banks_max
 
-    for ids in (char_ids, short_ids):
-        truncated, truncated_grads = _features_and_grads(cnn, ids)
-        monkeypatch.setattr(CharacterCNN, "_positions_needed", lambda self, flat_ids: 50)
-        full, full_grads = _features_and_grads(cnn, ids)
-        monkeypatch.undo()
-        torch.testing.assert_close(truncated, full, rtol=0, atol=1e-12)
-        for got, expected in zip(truncated_grads, full_grads):
-            torch.testing.assert_close(got, expected, rtol=1e-10, atol=1e-12)
+    def counting(self, chars):
+        calls["all"] += 1
+        return original(self, chars)
 
-
-def test_bias_after_max_equals_conv1d():
-    """The matmul form (bias after the max) equals ``Conv1d`` + max over positions + activation."""
-    cnn = _cnn()
-    ids = batch_to_char_ids([["elmo", "a", "representation"]]).reshape(-1, 50)
-    chars = cnn.char_embedding(ids)
-    for conv in cnn.convolutions:
-        expected = conv(chars.transpose(1, 2)).amax(dim=2)
-        torch.testing.assert_close(CharacterCNN._bank_max(chars, conv), expected)
+    monkeypatch.setattr(CharacterCNN, "_all_banks_max", counting)
+    for ids, fused in ((short, 1), (long, 0)):
+        calls["all"] = 0
+        got, got_grads = _values_and_grads(cnn, cnn, ids)
+        assert calls["all"] == fused
+        expected, expected_grads = _values_and_grads(cnn, lambda x: _reference(cnn, x), ids)
+        torch.testing.assert_close(got, expected, rtol=0, atol=1e-12)
+        for name_grad, (g, e) in enumerate(zip(got_grads, expected_grads)):
+            torch.testing.assert_close(g, e, rtol=1e-10, atol=1e-12, msg=f"parameter {name_grad}")
