@@ -63,15 +63,17 @@ def ppmi_svd_vectors(sentences: Iterable[list[str]], dim: int = 50, window: int 
 
 
 def corpus_vectors(corpus_file: str | Path, out_file: str | Path, dim: int = 50, seed: int = 0) -> PretrainedVectors:
-    """PPMI+SVD vectors for a tokenized corpus file, cached as a GloVe-format text file."""
+    """PPMI+SVD vectors for a tokenized corpus file, cached as a GloVe-format text file.
+
+    Always returns the vectors as read back from that file, so the first run (which computes
+    them) and later runs (which read them) train with the same, text-rounded numbers.
+    """
     out_file = Path(out_file)
-    if out_file.exists():
-        words, matrix = read_glove(out_file)
-        return PretrainedVectors(words, matrix, source=str(out_file))
-    with open(corpus_file, encoding="utf-8") as handle:
-        sentences = [line.split() for line in handle]
-    vectors = ppmi_svd_vectors(sentences, dim=dim, seed=seed)
-    out_file.parent.mkdir(parents=True, exist_ok=True)
-    words = sorted(vectors.index, key=vectors.index.get)
-    write_glove(out_file, words, vectors.matrix)
-    return PretrainedVectors(words, vectors.matrix, source=str(out_file))
+    if not out_file.exists():
+        with open(corpus_file, encoding="utf-8") as handle:
+            sentences = [line.split() for line in handle]
+        vectors = ppmi_svd_vectors(sentences, dim=dim, seed=seed)
+        out_file.parent.mkdir(parents=True, exist_ok=True)
+        write_glove(out_file, sorted(vectors.index, key=vectors.index.get), vectors.matrix)
+    words, matrix = read_glove(out_file)
+    return PretrainedVectors(words, matrix, source=str(out_file))

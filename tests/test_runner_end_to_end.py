@@ -7,6 +7,7 @@ import pytest
 
 from elmo_eval.encoders.bilm import ElmoBiLM
 from elmo_eval.runner.api import reproduce
+from elmo_eval.runner.execute import inputs_digest
 from elmo_eval.runner.plan import build_plan, shard
 from elmo_eval.runner.report import build_report
 from elmo_eval.specs import load_spec
@@ -62,6 +63,27 @@ def test_rerun_skips_finished_runs_and_resumes_missing_ones(reproduction):
     for path in results[1:]:
         assert path.stat().st_mtime_ns == stamps[path]
     assert results[0].exists()
+
+
+def test_rerun_trains_again_what_was_finished_with_other_inputs(reproduction):
+    """A result computed from other hyperparameters, encoder or word vectors is not reused."""
+    root, kwargs, _ = reproduction
+    results = sorted((root / "results").glob("runs/random-tiny/*/*/result.json"))
+    stale = json.loads(results[1].read_text())
+    assert len(stale["inputs_digest"]) == 40
+    stale["inputs_digest"] = "0" * 40  # as if its task spec had other hyperparameters then
+    results[1].write_text(json.dumps(stale))
+    stamps = {p: p.stat().st_mtime_ns for p in results}
+    reproduce("default", **kwargs)
+    assert json.loads(results[1].read_text())["inputs_digest"] != "0" * 40
+    assert all(p.stat().st_mtime_ns == stamps[p] for p in results if p != results[1])
+
+
+def test_inputs_digest_follows_hyperparameters_encoder_and_vectors():
+    base = inputs_digest({"lr": 0.1}, "enc", "vec")
+    assert base == inputs_digest({"lr": 0.1}, "enc", "vec")
+    assert len({base, inputs_digest({"lr": 0.2}, "enc", "vec"), inputs_digest({"lr": 0.1}, "other", "vec"),
+                inputs_digest({"lr": 0.1}, "enc", None)}) == 4
 
 
 def test_report_rebuilds_from_result_files_alone(reproduction):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
 import shutil
 import sys
@@ -95,6 +97,23 @@ def run_dir(out_dir: Path, encoder_id: str, run: PlannedRun) -> Path:
     return out_dir / "runs" / encoder_id / run.task / run.run_id
 
 
+def inputs_digest(hp: dict, encoder_fingerprint: str | None, vectors_fingerprint: str | None) -> str:
+    """What a run's result was computed from: its hyperparameters, the encoder's weights and the
+    baseline's word vectors. A finished run is only reused when this matches (a changed task spec,
+    a regenerated world or another biLM under the same encoder name means training again)."""
+    key = json.dumps({"hp": hp, "encoder": encoder_fingerprint, "vectors": vectors_fingerprint},
+                     sort_keys=True, default=str)
+    return hashlib.sha1(key.encode()).hexdigest()
+
+
+def _finished_with(result_file: Path, digest: str) -> bool:
+    """Whether ``result_file`` exists and was computed from the inputs ``digest`` names."""
+    try:
+        return json.loads(result_file.read_text(encoding="utf-8")).get("inputs_digest") == digest
+    except (OSError, ValueError):
+        return False
+
+
 def execute(
     runs: Sequence[PlannedRun],
     specs: dict[str, TaskSpec],
@@ -109,22 +128,28 @@ def execute(
     data: dict[str, TaskData] = {}
     written = []
     total = len(runs)
+    fingerprints = (setup.encoder.fingerprint() if setup.encoder is not None else None,
+                    setup.vectors.fingerprint() if setup.vectors is not None else None)
     for position, run in enumerate(runs, 1):
         target = run_dir(out_dir, setup.encoder_id, run)
         label = (
             f"[{position}/{total}] {run.task} {run.rep.name} @{run.rep.placement} f={run.fraction:g} seed={run.seed}"
         )
-        if (target / RESULT_FILE).exists():
+        spec = specs[run.task]
+        hp = spec.variant(run.variant, run.hp_profile)[1] if run.variant else spec.hp(run.hp_profile)
+        digest = inputs_digest(hp, *fingerprints)
+        if _finished_with(target / RESULT_FILE, digest):
             _say(f"{label}: done already, skipped")
             written.append(target / RESULT_FILE)
             continue
-        _say(f"{label}: training")
+        if (target / RESULT_FILE).exists():
+            _say(f"{label}: finished earlier with other hyperparameters, encoder or word vectors; training again")
+        else:
+            _say(f"{label}: training")
         if run.task not in data:
-            data[run.task] = TaskData(specs[run.task], setup, data_roots or {}, cache_dir)
+            data[run.task] = TaskData(spec, setup, data_roots or {}, cache_dir)
         task_data = data[run.task]
-        spec = specs[run.task]
         layer_source = task_data.layers(progress) if run.rep.elmo else None
-        hp = spec.variant(run.variant, run.hp_profile)[1] if run.variant else spec.hp(run.hp_profile)
         work = cache_dir / "work" / setup.encoder_id / run.task / run.run_id
         if work.exists():
             shutil.rmtree(work)  # an interrupted earlier attempt: start this run afresh
@@ -149,6 +174,7 @@ def execute(
             "encoder": setup.encoder_id,
             "encoder_description": setup.description,
             "hp": hp,
+            "inputs_digest": digest,
             "metric": spec.metric,
             "metric_label": spec.metric_label,
             "data": {k: str(v) for k, v in task_data.paths.items()},
