@@ -31,22 +31,22 @@ def _values_and_grads(cnn: CharacterCNN, forward, char_ids: torch.Tensor):
 
 def test_fast_paths_match_conv1d_over_all_fifty_positions(monkeypatch):
     cnn = _cnn()
-    short = batch_to_char_ids([["a", "bb", "hello"], ["cat", "w", ""]])   # all banks in one matmul
-    long = batch_to_char_ids([["a", "x" * 60, "é"], ["short"]])           # a 48-byte token: bank by bank
-    assert CharacterCNN._longest(short.reshape(-1, 50)) == 7 and CharacterCNN._longest(long.reshape(-1, 50)) == 50
-    calls = {"all": 0}
-    original = CharacterCNN._all_banks_max
+    short = batch_to_char_ids([["a", "bb", "hello"], ["cat", "w", ""]])       # one group, all banks at once
+    mixed = batch_to_char_ids([["a", "extraordinary", "é"], ["short", "w"]])  # short and long groups
+    long = batch_to_char_ids([["a", "x" * 60, "é"], ["short"]])               # a 48-byte token: bank by bank
+    calls = []
+    original = CharacterCNN._filter_features
 
-    def counting(self, chars):
-        calls["all"] += 1
-        return original(self, chars)
+    def recording(self, flat_ids, longest):
+        calls.append((flat_ids.shape[0], longest))
+        return original(self, flat_ids, longest)
 
-    monkeypatch.setattr(CharacterCNN, "_all_banks_max", counting)
-    for ids, fused in ((short, 1), (long, 0)):
-        calls["all"] = 0
+    monkeypatch.setattr(CharacterCNN, "_filter_features", recording)
+    for ids, expected_calls in ((short, [(6, 7)]), (mixed, [(5, 7), (1, 15)]), (long, [(5, 7), (1, 50)])):
+        calls.clear()
         got, got_grads = _values_and_grads(cnn, cnn, ids)
-        assert calls["all"] == fused
+        assert calls == expected_calls
         expected, expected_grads = _values_and_grads(cnn, lambda x: _reference(cnn, x), ids)
         torch.testing.assert_close(got, expected, rtol=0, atol=1e-12)
-        for name_grad, (g, e) in enumerate(zip(got_grads, expected_grads)):
-            torch.testing.assert_close(g, e, rtol=1e-10, atol=1e-12, msg=f"parameter {name_grad}")
+        for index, (g, e) in enumerate(zip(got_grads, expected_grads)):
+            torch.testing.assert_close(g, e, rtol=1e-10, atol=1e-12, msg=f"parameter {index}")

@@ -17,6 +17,9 @@ from .highway import Highway
 
 # id of the padding character inside a token (the +1 shift keeps 0 for "no token")
 _PAD_ID = PAD_CHAR + 1
+# Tokens of at most this many ids (8 characters + 2 markers: ~90% of running text) are convolved
+# apart from longer ones, over fewer positions.
+SHORT_TOKEN_IDS = 10
 
 _ACTIVATIONS = {"relu": torch.relu, "tanh": torch.tanh}
 
@@ -66,8 +69,10 @@ class CharacterCNN(nn.Module):
     def forward(self, char_ids: torch.Tensor) -> torch.Tensor:
         """``char_ids`` ``[..., 50]`` int -> token embeddings ``[..., projection_dim]``.
 
-        All tokens go through all conv banks in one matmul (:meth:`_all_banks_max`), or, when the
-        batch has a token too long for that, through each bank in one matmul (:meth:`_bank_max`).
+        Short tokens (at most :data:`SHORT_TOKEN_IDS` ids) and the others are convolved apart, each
+        group only as far as its longest token needs (:meth:`_filter_features`); each group goes
+        through all conv banks in one matmul (:meth:`_all_banks_max`), or, when it has a token too
+        long for that, through each bank in one matmul (:meth:`_bank_max`).
         """
         if char_ids.shape[-1] != MAX_CHARS_PER_TOKEN:
             raise ValueError(f"char ids must have {MAX_CHARS_PER_TOKEN} ids per token, "
@@ -77,28 +82,36 @@ class CharacterCNN(nn.Module):
         if flat_ids.shape[0] == 0:
             return torch.zeros(*lead_shape, self.projection_dim, dtype=self.projection_weight.dtype,
                                device=self.projection_weight.device)
-        longest = self._longest(flat_ids)
-        widest = max(width for width, _ in self.filters)
-        # Windows wholly in the padding after a token respond alike for every token, so all but one
-        # are redundant: keeping the longest token plus the widest filter keeps, for every token and
-        # bank, each window that touches a real character and at least one all-padding window, and
-        # the max over positions is unchanged (typical words, ~7 ids with markers, need ~12 of 50).
-        chars = self.char_embedding(flat_ids[:, : min(MAX_CHARS_PER_TOKEN, longest + widest)])
-        activate = _ACTIVATIONS[self.activation]
-        if longest + widest <= MAX_CHARS_PER_TOKEN:
-            features = activate(self._all_banks_max(chars))  # [tokens, n_filters]
+        lengths = ((flat_ids != _PAD_ID) & (flat_ids != 0)).sum(dim=1)  # [tokens] ids incl. markers
+        short = lengths <= SHORT_TOKEN_IDS
+        if bool(short.all()) or not bool(short.any()):
+            features = self._filter_features(flat_ids, int(lengths.max()))
         else:
-            features = torch.cat([activate(self._bank_max(chars, conv)) for conv in self.convolutions], dim=1)
+            # Most tokens are short: convolve them over fewer positions than the longest needs.
+            features = flat_ids.new_zeros(flat_ids.shape[0], self.n_filters, dtype=self.projection_weight.dtype)
+            for bucket in (short, ~short):
+                rows = bucket.nonzero().squeeze(1)
+                ids = flat_ids.index_select(0, rows)
+                features = features.index_copy(0, rows, self._filter_features(ids, int(lengths[rows].max())))
         features = self.highway(features)
         embedded = torch.addmm(self.projection_bias, features, self.projection_weight)
         return embedded.reshape(*lead_shape, self.projection_dim)
 
-    @staticmethod
-    def _longest(flat_ids: torch.Tensor) -> int:
-        """Length in ids (markers included) of the longest token of ``flat_ids`` ``[tokens, 50]``."""
-        real = (flat_ids != _PAD_ID) & (flat_ids != 0)
-        used = torch.nonzero(real.any(dim=0))
-        return int(used.max()) + 1 if used.numel() else 0
+    def _filter_features(self, flat_ids: torch.Tensor, longest: int) -> torch.Tensor:
+        """Max-pooled, activated filter responses ``[tokens, n_filters]`` of ``flat_ids`` ``[tokens, 50]``
+        whose longest token has ``longest`` ids (markers included).
+
+        Windows wholly in the padding after a token respond alike for every token, so all but one
+        are redundant: keeping the longest token plus the widest filter keeps, for every token and
+        bank, each window that touches a real character and at least one all-padding window, and
+        the max over positions is unchanged (typical words, ~7 ids with markers, need ~12 of 50).
+        """
+        widest = max(width for width, _ in self.filters)
+        chars = self.char_embedding(flat_ids[:, : min(MAX_CHARS_PER_TOKEN, longest + widest)])
+        activate = _ACTIVATIONS[self.activation]
+        if longest + widest <= MAX_CHARS_PER_TOKEN:
+            return activate(self._all_banks_max(chars))
+        return torch.cat([activate(self._bank_max(chars, conv)) for conv in self.convolutions], dim=1)
 
     def _all_banks_max(self, chars: torch.Tensor) -> torch.Tensor:
         """Every bank in one matmul: each filter zero-padded on the right to the widest width.
