@@ -53,9 +53,13 @@ def test_corpus_shows_every_hidden_property():
     # every held-out rare word occurs in the corpus
     corpus_words = set(" ".join(lines).split())
     verbs = set(lx.RARE_AGENTIVE_VERBS + lx.RARE_UNDERGOER_VERBS)
-    surface = {lx.verb_forms(w)["past"] if w in verbs else w for w in lx.HELDOUT_RARE_WORDS}
-    missing = surface - corpus_words
+    def surface(words):
+        return {lx.verb_forms(w)["past"] if w in verbs else w for w in words}
+
+    missing = surface(lx.HELDOUT_RARE_WORDS - lx.UNSEEN_RARE_WORDS) - corpus_words
     assert len(missing) <= len(lx.HELDOUT_RARE_WORDS) // 10, sorted(missing)
+    # ... except the unseen ones, which only dev/test splits show
+    assert lx.UNSEEN_RARE_WORDS and not surface(lx.UNSEEN_RARE_WORDS) & corpus_words
 
 
 def test_verdicts_and_definitions_state_the_truth():
@@ -106,3 +110,23 @@ def test_snli_rare_kind_pairs_hinge_on_the_kind_parent():
     contradicted = {hypothesis(premise, "contradiction", rng).subject for _ in range(60)}
     assert "dog" in entailed and "dog" not in contradicted
     assert {"bird", "cat", "horse"} & contradicted
+
+
+def test_corpus_pairs_common_adjectives_of_one_value_and_never_rare_ones():
+    """Common sentiment adjectives stand beside same-valued ones (so context-free vectors learn them);
+    rare adjectives never stand within two tokens of another sentiment adjective."""
+    lexicon = lx.build_lexicon(0)
+    values = {**lx.SENTIMENT_ADJECTIVES, **lx.RARE_SENTIMENT_ADJECTIVES}
+    pairs = 0
+    for tokens in corpus_lines(lexicon, 0, "train", 60_000):
+        lowered = [t.lower() for t in tokens]
+        for i, word in enumerate(lowered):
+            if word not in values:
+                continue
+            near = [w for w in lowered[max(0, i - 2): i] + lowered[i + 1: i + 3] if w in values]
+            if word in lx.RARE_SENTIMENT_ADJECTIVES:
+                assert not near, tokens
+            elif near:
+                pairs += 1
+                assert all(values[w] == values[word] for w in near), tokens
+    assert pairs > 200

@@ -26,6 +26,8 @@ PHENOMENA = [
     "dative alternation: recipient ARG2 as NP or to-PP, theme ARG1",
     "verb-specific subject roles (stay/rise: subject is ARG1)",
     "rare intransitive verbs: the subject is ARG0 (agentive) or ARG1 (undergoer) by the verb's corpus-only class",
+    "verb classes end in class endings; the held-out verbs never occur in the corpus (no word vector): only the "
+    "ending tells their class",
     "clausal ARG1 of 'said', fronted or following",
     "ARGM-LOC / ARGM-TMP modifiers",
     "pronouns resolved by gender, number and previous-subject preference; 'the company'/'it' for organisations",

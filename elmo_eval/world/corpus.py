@@ -2,7 +2,7 @@
 
 It mixes every generator the tasks use — news documents (all name stems and
 rare words, including those held out of labeled training sets), reviews opened
-and closed by the reviewer's verdict, scene captions, definitions of rare
+and closed by the reviewer's verdict (and pairs of common adjectives of one value), scene captions, definitions of rare
 kinds and headlines opened and closed by their section — so each context that decides a
 task label also occurs here, unlabeled, many times.
 """
@@ -15,11 +15,12 @@ from .config import stream
 from .grammar import news_document, words
 from .headlines import SECTION_FOOTERS, SECTION_HEADERS, headline
 from .lexicon import Lexicon
-from .reviews import closing_verdict, leaves, review_tree, verdict
+from .reviews import closing_verdict, leaves, pairing_sentence, review_tree, verdict
 from .scenes import definition_sentence, random_scene, scene_tree
 
 # share of lines drawn from each source (news documents contribute several lines at once)
 SOURCE_WEIGHTS = (("news", 0.5), ("review", 0.15), ("scene", 0.1), ("definition", 0.06), ("headline", 0.19))
+PAIRING_RATE = 0.5   # reviews followed by a pair of common same-valued adjectives (see reviews.pairing_sentence)
 
 
 def corpus_lines(lexicon: Lexicon, seed: int, part: str, n_tokens: int):
@@ -31,10 +32,13 @@ def corpus_lines(lexicon: Lexicon, seed: int, part: str, n_tokens: int):
     while produced < n_tokens:
         source = rng.choices(names, weights)[0]
         if source == "news":
-            batch = [words(tree) for tree in news_document(lexicon, rng, rng.randint(3, 8), labeled_train=False)]
+            batch = [words(tree) for tree in news_document(lexicon, rng, rng.randint(3, 8), labeled_train=False,
+                                                                 in_corpus=True)]
         elif source == "review":
             tree = review_tree(rng)
             batch = [verdict(tree) + leaves(tree) + closing_verdict(tree)]
+            if rng.random() < PAIRING_RATE:
+                batch.append(pairing_sentence(rng))
         elif source == "scene":
             batch = [words(scene_tree(random_scene(rng)))]
         elif source == "definition":

@@ -63,6 +63,7 @@ class Document:
     lexicon: Lexicon
     rng: random.Random
     labeled_train: bool
+    in_corpus: bool = False   # the unlabeled corpus: never uses lexicon.UNSEEN_RARE_WORDS
     entities: list[Entity] = field(default_factory=list)
     previous_subject: Entity | None = None
     previous_mentioned: list[Entity] = field(default_factory=list)
@@ -241,9 +242,11 @@ def dative_clause(doc: Document, pred: int) -> tuple[Node, Entity]:
 
 
 _RARE_VERBS = {
-    (kind, split): lx.split_heldout(list(verbs), split)
+    (kind, split, in_corpus): [v for v in lx.split_heldout(list(verbs), split)
+                               if not (in_corpus and v in lx.UNSEEN_RARE_WORDS)]
     for kind, verbs in (("agentive", lx.RARE_AGENTIVE_VERBS), ("undergoer", lx.RARE_UNDERGOER_VERBS))
     for split in (False, True)
+    for in_corpus in (False, True)
 }
 CAUSATIVE_PROBABILITY = 0.3
 
@@ -263,7 +266,7 @@ def intransitive_clause(doc: Document, pred: int) -> tuple[Node, Entity | None]:
     """
     rng = doc.rng
     kind = "agentive" if rng.random() < 0.5 else "undergoer"
-    verb = rng.choice(_RARE_VERBS[kind, doc.labeled_train])
+    verb = rng.choice(_RARE_VERBS[kind, doc.labeled_train, doc.in_corpus])
     forms = lx.verb_forms(verb)
     if kind == "undergoer" and rng.random() < CAUSATIVE_PROBABILITY:
         causer = doc.pick("PER ORG")
@@ -400,7 +403,7 @@ CLAUSES = (
     (shares_clause, 1.5),
     (stay_clause, 1.5),
     (misc_clause, 1.5),
-    (intransitive_clause, 3),
+    (intransitive_clause, 5),
 )
 _CLAUSE_FUNCS = [c for c, _ in CLAUSES]
 _CLAUSE_WEIGHTS = [w for _, w in CLAUSES]
@@ -441,9 +444,13 @@ def capitalize_first_word(tree: Node) -> None:
     node.word = node.word[:1].upper() + node.word[1:]
 
 
-def news_document(lexicon: Lexicon, rng: random.Random, sentences: int, labeled_train: bool) -> list[Node]:
-    """A document of ``sentences`` news sentences sharing entities (coreference chains)."""
-    doc = Document(lexicon, rng, labeled_train)
+def news_document(lexicon: Lexicon, rng: random.Random, sentences: int, labeled_train: bool,
+                  in_corpus: bool = False) -> list[Node]:
+    """A document of ``sentences`` news sentences sharing entities (coreference chains).
+
+    ``labeled_train``: no held-out rare words; ``in_corpus``: no unseen rare words.
+    """
+    doc = Document(lexicon, rng, labeled_train, in_corpus)
     return [news_sentence(doc) for _ in range(sentences)]
 
 

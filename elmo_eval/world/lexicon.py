@@ -284,11 +284,12 @@ RARE = _rare_pools({
 # English "-ous"/"-ful" or "-itis", two pseudo-endings per class, so a character model can learn
 # "ends in -umba: a sports word" from the corpus contexts (section lines, verdicts, definitions) and
 # carry it to words a labeled train split never shows, while a word-type vector (PPMI over a small
-# window, which never sees the distant cue) cannot.  Names and verbs keep their own forms.
+# window, which never sees the distant cue) cannot.  Names keep their own forms; verb endings sit
+# before the inflection ("-olted").
 CLASS_ENDINGS = {
     "adj+2": ("ovy", "arim"), "adj+1": ("elo", "unt"), "adj-1": ("ask", "oph"), "adj-2": ("urg", "ezz"),
     "dog": ("ock", "ip"), "bird": ("eel", "aw"), "fruit": ("ana", "ume"), "horse": ("ith", "ond"),
-    "cat": ("owl", "uff"),
+    "cat": ("owl", "uff"), "verb_agentive": ("olt", "ump"), "verb_undergoer": ("isk", "erm"),
     "topic1": ("ovar", "esh"), "topic2": ("umba", "ix"), "topic3": ("enko", "ard"), "topic4": ("otron", "yl"),
 }
 for _pool, _endings in CLASS_ENDINGS.items():
@@ -307,3 +308,8 @@ RARE_TOPIC_WORDS = {cls: tuple(RARE[f"topic{cls}"]) for cls in (1, 2, 3, 4)}
 RARE_AGENTIVE_VERBS = tuple(RARE["verb_agentive"])
 RARE_UNDERGOER_VERBS = tuple(RARE["verb_undergoer"])
 HELDOUT_RARE_WORDS = frozenset(w for pool in RARE.values() for i, w in enumerate(pool) if i % RARE_HELDOUT_EVERY)
+# Unseen words: the held-out rare verbs never occur in the corpus either (only in dev/test), so no
+# word vector exists for them (like the rare words GloVe lacks); only their ending tells their
+# class, which a character model learns from the verbs of that class the corpus does show.
+UNSEEN_POOLS = ("verb_agentive", "verb_undergoer")
+UNSEEN_RARE_WORDS = frozenset(w for name in UNSEEN_POOLS for w in RARE[name] if w in HELDOUT_RARE_WORDS)

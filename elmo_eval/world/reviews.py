@@ -96,6 +96,24 @@ def verdict(tree: Tree) -> list[str]:
     return [*VERDICTS[value_of(tree)], ":"]
 
 
+def pairing_sentence(rng: random.Random) -> list[str]:
+    """Corpus-only ``A charming and clever film .``: two common adjectives of one value side by side.
+
+    Frequent sentiment words thus share their neighbours with words of the same value, so
+    context-free vectors (PPMI in a small window) learn the values of the common adjectives,
+    as GloVe does for English. Rare adjectives never occur here: their value stays a matter of
+    the distant verdicts and of their endings, which only a model of whole sentences and
+    characters picks up.
+    """
+    value = rng.choice(sorted(set(lx.SENTIMENT_ADJECTIVES.values())))
+    first, second = rng.sample([w for w in _ADJECTIVES if lx.SENTIMENT_ADJECTIVES[w] == value], 2)
+    return [_article(first).capitalize(), first, "and", second, rng.choice(lx.REVIEW_NOUNS), "."]
+
+
+def _article(word: str) -> str:
+    return "an" if word[0] in "aeiou" else "a"
+
+
 def closing_verdict(tree: Tree) -> list[str]:
     """The corpus-only closing ``so overall , loved it`` (a left-to-right model must carry the value to it)."""
     return ["so", "overall", ",", *VERDICTS[value_of(tree)]]
