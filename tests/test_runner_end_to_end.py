@@ -117,3 +117,21 @@ def test_real_data_locations_from_flags_and_registry(tmp_path):
     assert set(found) == {"ner", "sst"}  # squad: neither fetched nor given
     assert split_paths(specs[0], found["ner"]) == splits
     assert split_paths(specs[2], found["sst"])["train"] == tmp_path / "sst" / "trees" / "train.txt"
+
+
+def test_world_bilm_is_keyed_by_corpus_and_training_options(tmp_path):
+    from elmo_eval.runner.encoders import bilm_cache_name
+
+    def world(name, corpus, tasks):
+        (tmp_path / name / "corpus").mkdir(parents=True)
+        (tmp_path / name / "corpus" / "train.txt").write_text(corpus)
+        (tmp_path / name / "corpus" / "heldout.txt").write_text("a b\n")
+        (tmp_path / name / "world.json").write_text(tasks)
+        return tmp_path / name
+
+    same_corpus = [world(f"w{i}", "the cat sat\n", f'{{"tasks": {i}}}') for i in range(2)]
+    names = [bilm_cache_name(w, "tiny") for w in same_corpus]
+    assert names[0].split("-")[-1] == names[1].split("-")[-1]  # only the labeled splits differ
+    other = world("w2", "the dog sat\n", '{"tasks": 0}')
+    assert bilm_cache_name(other, "tiny").split("-")[-1] != names[0].split("-")[-1]
+    assert bilm_cache_name(same_corpus[0], "tiny", {"epochs": 1}) != names[0]

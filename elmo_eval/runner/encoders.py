@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 import os
 from dataclasses import dataclass, field
@@ -64,15 +65,23 @@ def world_vectors(world_dir: Path, seed: int = 0) -> PretrainedVectors:
     return corpus_vectors(corpus, world_dir / "corpus" / "ppmi_svd_50d.txt", dim=50, seed=seed)
 
 
+def bilm_cache_name(world_dir: Path, preset: str, pretrain_options: dict | None = None) -> str:
+    """Folder name of the biLM pretrained on a world's corpus: keyed by the corpus files' bytes and
+    the training options, so a biLM of another corpus is never reused, and a world whose labeled
+    splits alone changed keeps its biLM."""
+    digest = hashlib.sha1(json.dumps(pretrain_options or {}, sort_keys=True, default=str).encode())
+    for part in ("train", "heldout"):
+        digest.update((world_dir / "corpus" / f"{part}.txt").read_bytes())
+    return f"bilm-{preset}-{world_dir.name}-{digest.hexdigest()[:10]}"
+
+
 def default_world_setup(cache_dir: Path, world_size: str = "small", seed: int = 0, bilm_preset: str = "tiny",
                         progress: bool = True, pretrain_options: dict | None = None) -> EncoderSetup:
     """Generate (or reuse) the world, pretrain (or reuse) its biLM and corpus vectors."""
     from elmo_eval.pretrain.api import pretrain_bilm
 
     world_dir, _ = prepare_world(cache_dir, world_size, seed)
-    # keyed by the world's content, so a biLM pretrained on an older corpus is never reused
-    world_digest = hashlib.sha1((world_dir / "world.json").read_bytes()).hexdigest()[:10]
-    bilm_dir = cache_dir / f"bilm-{bilm_preset}-{world_dir.name}-{world_digest}"
+    bilm_dir = cache_dir / bilm_cache_name(world_dir, bilm_preset, pretrain_options)
     trained = pretrain_bilm([world_dir / "corpus" / "train.txt"], world_dir / "corpus" / "heldout.txt", bilm_dir,
                             preset=bilm_preset, seed=seed, progress=progress, **(pretrain_options or {}))
     encoder = load_official(trained["options"], trained["weights"])
