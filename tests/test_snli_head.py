@@ -2,10 +2,10 @@
 from __future__ import annotations
 
 import random
-import zlib
 
 import pytest
 import torch
+from stand_in_encoders import WordHashEncoder
 
 from elmo_eval.modules.masked_ops import masked_max, masked_mean, masked_softmax
 from elmo_eval.readers.snli import SnliPair
@@ -34,30 +34,6 @@ def synthetic_pairs(n: int, seed: int) -> list[SnliPair]:
             hypothesis.insert(rng.randrange(3), rng.choice([w for w in WORDS if w not in premise]))
         out.append(SnliPair(f"pair{seed}-{k}", tuple(premise), tuple(hypothesis), label, k + 1))
     return out
-
-
-class WordHashEncoder:
-    """A stand-in biLM: layer 1 holds a fixed random vector per word (the signal), layers 0 and 2 are noise."""
-
-    num_layers, output_dim = 3, 8
-
-    def __init__(self):
-        self.vectors: dict[str, torch.Tensor] = {}
-
-    def _vector(self, word: str) -> torch.Tensor:
-        if word not in self.vectors:
-            self.vectors[word] = torch.randn(8, generator=torch.Generator().manual_seed(zlib.crc32(word.encode())))
-        return self.vectors[word]
-
-    def embed(self, sentences):
-        T = max(len(s) for s in sentences)
-        layers = torch.zeros(len(sentences), 3, T, 8)
-        mask = torch.zeros(len(sentences), T, dtype=torch.bool)
-        for b, s in enumerate(sentences):
-            layers[b, :, :len(s)] = torch.randn(3, len(s), 8, generator=torch.Generator().manual_seed(len(s)))
-            layers[b, 1, :len(s)] = torch.stack([self._vector(w) for w in s])
-            mask[b, :len(s)] = True
-        return layers, mask
 
 
 SPLITS = {"train": synthetic_pairs(600, 0), "dev": synthetic_pairs(150, 1), "test": synthetic_pairs(150, 2)}
