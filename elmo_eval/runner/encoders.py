@@ -14,8 +14,10 @@ import json
 import logging
 import os
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
+from elmo_eval.assets.download import sha256_of
 from elmo_eval.word_vectors import PretrainedVectors
 
 log = logging.getLogger(__name__)
@@ -39,6 +41,15 @@ class EncoderSetup:
     vectors: PretrainedVectors | None
     world_dir: Path | None = None
     description: dict = field(default_factory=dict)
+
+    @cached_property
+    def encoder_fingerprint(self) -> str | None:
+        """The encoder's weight fingerprint, hashed once (a second for full-size weights)."""
+        return self.encoder.fingerprint() if self.encoder is not None else None
+
+    @cached_property
+    def vectors_fingerprint(self) -> str | None:
+        return self.vectors.fingerprint() if self.vectors is not None else None
 
 
 def load_official(options: str | Path, weights: str | Path):
@@ -69,10 +80,9 @@ def bilm_cache_name(world_dir: Path, preset: str, pretrain_options: dict | None 
     """Folder name of the biLM pretrained on a world's corpus: keyed by the corpus files' bytes and
     the training options, so a biLM of another corpus is never reused, and a world whose labeled
     splits alone changed keeps its biLM."""
-    digest = hashlib.sha1(json.dumps(pretrain_options or {}, sort_keys=True, default=str).encode())
-    for part in ("train", "heldout"):
-        digest.update((world_dir / "corpus" / f"{part}.txt").read_bytes())
-    return f"bilm-{preset}-{world_dir.name}-{digest.hexdigest()[:10]}"
+    key = [json.dumps(pretrain_options or {}, sort_keys=True, default=str)]
+    key += [sha256_of(world_dir / "corpus" / f"{part}.txt") for part in ("train", "heldout")]
+    return f"bilm-{preset}-{world_dir.name}-{hashlib.sha1(chr(31).join(key).encode()).hexdigest()[:10]}"
 
 
 def default_world_setup(cache_dir: Path, world_size: str = "small", seed: int = 0, bilm_preset: str = "tiny",

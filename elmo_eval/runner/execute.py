@@ -82,7 +82,7 @@ class TaskData:
             from elmo_eval.cache import LayerCache
 
             encoder = self.setup.encoder
-            path = self.cache_dir / "layers" / encoder.fingerprint()[:16] / f"{self.spec.name}.h5"
+            path = self.cache_dir / "layers" / self.setup.encoder_fingerprint[:16] / f"{self.spec.name}.h5"
             path.parent.mkdir(parents=True, exist_ok=True)
             sentences = self.sentences()
             started = time.time()
@@ -128,8 +128,6 @@ def execute(
     data: dict[str, TaskData] = {}
     written = []
     total = len(runs)
-    fingerprints = (setup.encoder.fingerprint() if setup.encoder is not None else None,
-                    setup.vectors.fingerprint() if setup.vectors is not None else None)
     for position, run in enumerate(runs, 1):
         target = run_dir(out_dir, setup.encoder_id, run)
         label = (
@@ -137,7 +135,7 @@ def execute(
         )
         spec = specs[run.task]
         hp = spec.variant(run.variant, run.hp_profile)[1] if run.variant else spec.hp(run.hp_profile)
-        digest = inputs_digest(hp, *fingerprints)
+        digest = inputs_digest(hp, setup.encoder_fingerprint, setup.vectors_fingerprint)
         if _finished_with(target / RESULT_FILE, digest):
             _say(f"{label}: done already, skipped")
             written.append(target / RESULT_FILE)
