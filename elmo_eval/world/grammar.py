@@ -176,7 +176,7 @@ def _time_phrase(rng: random.Random, pred: int) -> Node:
 
 def _thing_np(rng: random.Random) -> Node:
     noun = rng.choice(lx.NEWS_NOUNS)
-    article = "the" if rng.random() < 0.5 else ("an" if noun[0] in "aeiou" else "a")
+    article = "the" if rng.random() < 0.5 else lx.indefinite_article(noun)
     return Node("NP", [_leaf("DT", article), _leaf("NN", noun)])
 
 

@@ -75,6 +75,11 @@ _IRREGULAR = {
 }
 
 
+def indefinite_article(word: str) -> str:
+    """``an`` before a vowel letter, else ``a`` (the world's words have no silent or vowel-sounding exceptions)."""
+    return "an" if word[0] in "aeiou" else "a"
+
+
 def verb_forms(lemma: str) -> dict[str, str]:
     """All forms of a verb: keys base, 3sg, past, pp, ing."""
     third, past, participle, ing = _IRREGULAR.get(lemma) or _regular_forms(lemma)

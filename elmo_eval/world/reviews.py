@@ -99,19 +99,15 @@ def verdict(tree: Tree) -> list[str]:
 def pairing_sentence(rng: random.Random) -> list[str]:
     """Corpus-only ``A charming and clever film .``: two common adjectives of one value side by side.
 
-    Frequent sentiment words thus share their neighbours with words of the same value, so
-    context-free vectors (PPMI in a small window) learn the values of the common adjectives,
-    as GloVe does for English. Rare adjectives never occur here: their value stays a matter of
-    the distant verdicts and of their endings, which only a model of whole sentences and
-    characters picks up.
+    Frequent sentiment words thus share their neighbours with words of the same value, as in
+    English text. (The world's 50-d PPMI+SVD vectors still barely separate them: a linear probe
+    finds the sign of 7 of 25 common adjectives, leave-one-out; the biLM's layers do far better.)
+    Rare adjectives never occur here: their value stays a matter of the distant verdicts and of
+    their endings, which only a model of whole sentences and characters picks up.
     """
     value = rng.choice(sorted(set(lx.SENTIMENT_ADJECTIVES.values())))
     first, second = rng.sample([w for w in _ADJECTIVES if lx.SENTIMENT_ADJECTIVES[w] == value], 2)
-    return [_article(first).capitalize(), first, "and", second, rng.choice(lx.REVIEW_NOUNS), "."]
-
-
-def _article(word: str) -> str:
-    return "an" if word[0] in "aeiou" else "a"
+    return [lx.indefinite_article(first).capitalize(), first, "and", second, rng.choice(lx.REVIEW_NOUNS), "."]
 
 
 def closing_verdict(tree: Tree) -> list[str]:

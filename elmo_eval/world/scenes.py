@@ -77,13 +77,10 @@ class Scene:
     passive: bool = False     # render object first ("a cat is being chased by a dog"); roles unchanged
 
 
-def _article(word: str) -> str:
-    return "an" if word[0] in "aeiou" else "a"
-
-
 def _np(noun: str, adjective: str | None = None) -> Node:
     first = adjective or noun
-    leaves = [Leaf("DT", _article(first))] + ([Leaf("JJ", adjective)] if adjective else []) + [Leaf("NN", noun)]
+    determiner = Leaf("DT", lx.indefinite_article(first))
+    leaves = [determiner] + ([Leaf("JJ", adjective)] if adjective else []) + [Leaf("NN", noun)]
     return Node("NP", leaves)
 
 
@@ -182,5 +179,6 @@ def definition_sentence(rng: random.Random) -> list[str]:
     kind = rng.choice(pool)
     parent = TAXONOMY[kind]
     if rng.random() < 0.5:
-        return [_article(kind).capitalize(), kind, "is", "a", "kind", "of", parent, "."]
-    return ["We", "saw", _article(kind), kind, ",", "which", "is", _article(parent), parent, "."]
+        return [lx.indefinite_article(kind).capitalize(), kind, "is", "a", "kind", "of", parent, "."]
+    return ["We", "saw", lx.indefinite_article(kind), kind, ",", "which", "is", lx.indefinite_article(parent), parent,
+            "."]
