@@ -43,6 +43,7 @@ class CharacterCNN(nn.Module):
         self.char_dim = char_dim
         self.filters = [(int(w), int(n)) for w, n in filters]
         self.n_filters = sum(n for _, n in self.filters)
+        self.widest = max(width for width, _ in self.filters)
         self.projection_dim = projection_dim
         self.activation = activation
         self.n_characters = n_characters
@@ -106,10 +107,9 @@ class CharacterCNN(nn.Module):
         bank, each window that touches a real character and at least one all-padding window, and
         the max over positions is unchanged (typical words, ~7 ids with markers, need ~12 of 50).
         """
-        widest = max(width for width, _ in self.filters)
-        chars = self.char_embedding(flat_ids[:, : min(MAX_CHARS_PER_TOKEN, longest + widest)])
+        chars = self.char_embedding(flat_ids[:, : min(MAX_CHARS_PER_TOKEN, longest + self.widest)])
         activate = _ACTIVATIONS[self.activation]
-        if longest + widest <= MAX_CHARS_PER_TOKEN:
+        if longest + self.widest <= MAX_CHARS_PER_TOKEN:
             return activate(self._all_banks_max(chars))
         return torch.cat([activate(self._bank_max(chars, conv)) for conv in self.convolutions], dim=1)
 
@@ -123,7 +123,7 @@ class CharacterCNN(nn.Module):
         narrow one per bank (the extra zeros cost ~25% more multiply-adds at the small preset,
         less than what the narrow matmuls lose).
         """
-        widest = max(width for width, _ in self.filters)
+        widest = self.widest
         tokens, n_chars, char_dim = chars.shape
         positions = n_chars - widest + 1
         windows = chars.unfold(1, widest, 1).reshape(tokens * positions, char_dim * widest)

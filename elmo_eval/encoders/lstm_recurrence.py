@@ -86,6 +86,7 @@ class LstmRecurrence(torch.autograd.Function):
         ctx.save_for_backward(state_weight, projection_weight, mask, acts, cell_pre, tanh_cell, proj_pre,
                               hidden, cell)
         ctx.clips = (cell_clip, proj_clip)
+        ctx.lengths = lengths  # None for a general mask
         ctx.backward_done = False
         return out.transpose(1, 2), h_final, c_final
 
@@ -100,7 +101,7 @@ class LstmRecurrence(torch.autograd.Function):
         cell_clip, proj_clip = ctx.clips
         n_dirs, steps, batch, gates_dim = acts.shape
         cell_dim, proj_dim = gates_dim // 4, hidden.shape[-1]
-        lengths = _prefix_lengths(mask)
+        lengths = ctx.lengths
         if grad_h_final is None:
             grad_h_final = hidden.new_zeros(n_dirs, batch, proj_dim)
         if grad_c_final is None:
