@@ -17,6 +17,9 @@ beyond ``n_sentences`` are ignored and overwritten on resume. Re-running
 :meth:`LayerCache.build` after an interrupt continues from the partial file;
 running it on a finished cache with new sentences extends it. A different
 encoder fingerprint raises :class:`CacheMismatchError`; caches are never mixed.
+Processes building the same cache at once (shards sharing a cache folder) take
+turns through a lock file (:mod:`elmo_eval.locking`): the later one finds the
+sentences cached and embeds nothing.
 """
 from __future__ import annotations
 
@@ -30,6 +33,8 @@ import h5py
 import numpy as np
 import torch
 from tqdm.auto import tqdm
+
+from elmo_eval.locking import exclusive_lock
 
 _FORMAT_NAME = "elmo_eval.layer_cache"
 _FORMAT_VERSION = 1
@@ -167,25 +172,27 @@ class LayerCache:
         for tokens in sentences:
             unique.setdefault(sentence_key(tokens), list(tokens))
 
-        if not partial.exists() and path.exists():
-            with cls(path) as existing:
-                _check_compatible(path, existing.fingerprint, existing.dtype, fingerprint, dtype)
-                if all(key in existing._index for key in unique):
-                    return cls(path, expected_fingerprint=fingerprint)
-            os.replace(path, partial)  # extend it; it is complete again only after the rename back
+        # another process building the same cache (a shard sharing this folder) finishes first
+        with exclusive_lock(path):
+            if not partial.exists() and path.exists():
+                with cls(path) as existing:
+                    _check_compatible(path, existing.fingerprint, existing.dtype, fingerprint, dtype)
+                    if all(key in existing._index for key in unique):
+                        return cls(path, expected_fingerprint=fingerprint)
+                os.replace(path, partial)  # extend it; it is complete again only after the rename back
 
-        with _PartialCache(partial, fingerprint, dtype, encoder.num_layers, encoder.output_dim) as writer:
-            todo = [tokens for key, tokens in unique.items() if key not in writer.index]
-            todo.sort(key=len, reverse=True)
-            with tqdm(total=len(todo), desc=f"embedding -> {path.name}", unit="sent",
-                      disable=not progress) as bar:
-                for start in range(0, len(todo), batch_size):
-                    chunk = todo[start: start + batch_size]
-                    layers, mask = encoder.embed(chunk)
-                    writer.append(chunk, layers, mask)
-                    bar.update(len(chunk))
-        os.replace(partial, path)
-        return cls(path, expected_fingerprint=fingerprint)
+            with _PartialCache(partial, fingerprint, dtype, encoder.num_layers, encoder.output_dim) as writer:
+                todo = [tokens for key, tokens in unique.items() if key not in writer.index]
+                todo.sort(key=len, reverse=True)
+                with tqdm(total=len(todo), desc=f"embedding -> {path.name}", unit="sent",
+                          disable=not progress) as bar:
+                    for start in range(0, len(todo), batch_size):
+                        chunk = todo[start: start + batch_size]
+                        layers, mask = encoder.embed(chunk)
+                        writer.append(chunk, layers, mask)
+                        bar.update(len(chunk))
+            os.replace(partial, path)
+            return cls(path, expected_fingerprint=fingerprint)
 
 
 def _check_compatible(path: Path, found_fp: str, found_dtype: str, fingerprint: str, dtype: str) -> None:

@@ -143,3 +143,43 @@ def test_embed_cli(bilm, tmp_path):
     with LayerCache(tmp_path / "c.h5", expected_fingerprint=bilm.fingerprint()) as cache:
         assert len(cache) == 2
         np.testing.assert_allclose(cache.get(["A", "dog"]), bilm.embed([["A", "dog"]])[0][0].numpy(), atol=1e-6)
+
+
+_CONCURRENT_BUILD = """
+import json, sys, time
+sys.path.insert(0, {tests!r})
+from stand_in_encoders import WordHashEncoder
+from elmo_eval.cache import LayerCache
+
+class SlowEncoder(WordHashEncoder):
+    batches = 0
+    def fingerprint(self):
+        return "word-hash"
+    def embed(self, sentences):
+        self.batches += 1
+        time.sleep(0.05)  # both processes are inside build at once
+        return super().embed(sentences)
+
+encoder = SlowEncoder()
+sentences = [[f"w{{i}}", f"v{{j}}"] for i in range(20) for j in range(i % 4 + 1)]
+cache = LayerCache.build({path!r}, encoder, sentences, batch_size=4, progress=False)
+print(json.dumps({{"batches": encoder.batches, "sentences": len(cache)}}))
+"""
+
+
+def test_processes_building_one_cache_take_turns(tmp_path):
+    """Two shards sharing a cache folder: one embeds, the other waits and reuses the finished file."""
+    import json
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    script = _CONCURRENT_BUILD.format(tests=str(Path(__file__).parent), path=str(tmp_path / "shared.h5"))
+    processes = [subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                  text=True) for _ in range(2)]
+    outputs = [p.communicate(timeout=120) for p in processes]
+    assert [p.returncode for p in processes] == [0, 0], [err for _, err in outputs]
+    reports = [json.loads(out) for out, _ in outputs]
+    assert [r["sentences"] for r in reports] == [50, 50]
+    assert sorted(r["batches"] for r in reports) == [0, 13]  # 50 distinct sentences in batches of 4
+    assert not (tmp_path / "shared.h5.partial").exists()

@@ -7,10 +7,10 @@ import pytest
 
 from elmo_eval.encoders.bilm import ElmoBiLM
 from elmo_eval.runner.api import reproduce
-from elmo_eval.runner.execute import inputs_digest
+from elmo_eval.runner.execute import data_fingerprint, inputs_digest
 from elmo_eval.runner.plan import build_plan, shard
 from elmo_eval.runner.report import build_report
-from elmo_eval.specs import load_spec
+from elmo_eval.specs import SPEC_DIR, load_spec
 
 TINY_BILM = {
     "lstm": {"use_skip_connections": True, "projection_dim": 16, "cell_clip": 3, "proj_clip": 3, "dim": 32,
@@ -24,9 +24,10 @@ TINY_BILM = {
 def reproduction(tmp_path_factory):
     root = tmp_path_factory.mktemp("repro")
     encoder = ElmoBiLM.from_options(TINY_BILM, seed=0)
-    kwargs = dict(tasks=["ner", "snli"], tables=["table1"], encoder=encoder, encoder_name="random-tiny",
-                  world_size="tiny", out_dir=root / "results", cache_dir=root / "cache", progress=False,
-                  significance_samples=20)
+    # a spec may be named or given as a file path (a tuned copy elsewhere): runs are keyed by its name
+    kwargs = dict(tasks=["ner", str(SPEC_DIR / "snli.toml")], tables=["table1"], encoder=encoder,
+                  encoder_name="random-tiny", world_size="tiny", out_dir=root / "results",
+                  cache_dir=root / "cache", progress=False, significance_samples=20)
     first = reproduce("default", **kwargs)
     return root, kwargs, first
 
@@ -34,7 +35,7 @@ def reproduction(tmp_path_factory):
 def test_runs_write_results_and_report(reproduction):
     root, _, first = reproduction
     out = root / "results"
-    assert first["runs"] == 4 and first["finished"] == 4
+    assert first["runs"] == 4 and first["finished"] == 4 and first["tasks"] == ["ner", "snli"]
     results = sorted(out.glob("runs/random-tiny/*/*/result.json"))
     assert len(results) == 4
     record = json.loads(results[0].read_text())
@@ -79,11 +80,26 @@ def test_rerun_trains_again_what_was_finished_with_other_inputs(reproduction):
     assert all(p.stat().st_mtime_ns == stamps[p] for p in results if p != results[1])
 
 
-def test_inputs_digest_follows_hyperparameters_encoder_and_vectors():
-    base = inputs_digest({"lr": 0.1}, "enc", "vec")
-    assert base == inputs_digest({"lr": 0.1}, "enc", "vec")
-    assert len({base, inputs_digest({"lr": 0.2}, "enc", "vec"), inputs_digest({"lr": 0.1}, "other", "vec"),
-                inputs_digest({"lr": 0.1}, "enc", None)}) == 4
+def test_inputs_digest_follows_hyperparameters_encoder_vectors_and_data():
+    base = inputs_digest({"lr": 0.1}, "enc", "vec", "data")
+    assert base == inputs_digest({"lr": 0.1}, "enc", "vec", "data")
+    changed = [inputs_digest({"lr": 0.2}, "enc", "vec", "data"), inputs_digest({"lr": 0.1}, "other", "vec", "data"),
+               inputs_digest({"lr": 0.1}, "enc", None, "data"), inputs_digest({"lr": 0.1}, "enc", "vec", "other")]
+    assert len({base, *changed}) == 5
+
+
+def test_data_fingerprint_follows_every_split_file(tmp_path):
+    """A regenerated split (same biLM, same vectors) must not reuse runs trained on the old one."""
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "train.txt").write_text("a b\n")
+    (tmp_path / "docs" / "one.conll").write_text("x\n")
+    paths = {"train": tmp_path / "train.txt", "test": tmp_path / "docs"}
+    before = data_fingerprint(paths)
+    assert data_fingerprint(paths) == before
+    (tmp_path / "docs" / "two.conll").write_text("y\n")   # a file added to a folder split
+    added = data_fingerprint(paths)
+    (tmp_path / "train.txt").write_text("a c\n")
+    assert len({before, added, data_fingerprint(paths)}) == 3
 
 
 def test_report_rebuilds_from_result_files_alone(reproduction):

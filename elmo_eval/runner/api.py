@@ -66,8 +66,9 @@ def reproduce(profile: str = "default", *, out_dir=None, cache_dir=None, tasks=N
         preset["world_size"] = world_size
     out_dir = Path(out_dir or Path("results") / profile)
     cache_dir = Path(cache_dir or default_cache_dir())
-    names = list(tasks or available_specs())
-    specs = {n: load_spec(n) for n in names}
+    # keyed by the spec's own name: --tasks may name a spec file elsewhere (a tuned copy, say)
+    specs = {spec.name: spec for spec in map(load_spec, tasks or available_specs())}
+    names = list(specs)
     seed_list = list(range(seeds)) if isinstance(seeds, int) else list(seeds or preset["seeds"])
     runs = build_plan(list(specs.values()), list(tables or preset["tables"]), seed_list,
                       hp_profile or preset["hp_profile"], list(fractions or preset["fractions"]), figure1_tasks)

@@ -18,6 +18,7 @@ from functools import cached_property
 from pathlib import Path
 
 from elmo_eval.assets.download import sha256_of
+from elmo_eval.locking import exclusive_lock
 from elmo_eval.word_vectors import PretrainedVectors
 
 log = logging.getLogger(__name__)
@@ -90,15 +91,18 @@ def default_world_setup(cache_dir: Path, world_size: str = "small", seed: int = 
     """Generate (or reuse) the world, pretrain (or reuse) its biLM and corpus vectors."""
     from elmo_eval.pretrain.api import pretrain_bilm
 
-    world_dir, _ = prepare_world(cache_dir, world_size, seed)
-    bilm_dir = cache_dir / bilm_cache_name(world_dir, bilm_preset, pretrain_options)
-    trained = pretrain_bilm([world_dir / "corpus" / "train.txt"], world_dir / "corpus" / "heldout.txt", bilm_dir,
-                            preset=bilm_preset, seed=seed, progress=progress, **(pretrain_options or {}))
+    # one process at a time per world: shards sharing the cache folder generate and pretrain it once
+    with exclusive_lock(cache_dir / f"world-{world_size}-seed{seed}"):
+        world_dir, _ = prepare_world(cache_dir, world_size, seed)
+        bilm_dir = cache_dir / bilm_cache_name(world_dir, bilm_preset, pretrain_options)
+        trained = pretrain_bilm([world_dir / "corpus" / "train.txt"], world_dir / "corpus" / "heldout.txt",
+                                bilm_dir, preset=bilm_preset, seed=seed, progress=progress,
+                                **(pretrain_options or {}))
+        vectors = world_vectors(world_dir, seed)
     encoder = load_official(trained["options"], trained["weights"])
     description = {"kind": "biLM pretrained on the generated world's corpus", "world": str(world_dir),
                    "world_size": world_size, "bilm_preset": bilm_preset, "bilm_dir": str(bilm_dir),
                    "heldout_perplexity": trained.get("final_heldout_perplexity"),
                    "unigram_perplexity": trained.get("unigram_perplexity"),
                    "baseline_vectors": "PPMI + truncated SVD (50d) over the same corpus"}
-    return EncoderSetup(f"world-bilm-{bilm_preset}", encoder, world_vectors(world_dir, seed), world_dir,
-                        description)
+    return EncoderSetup(f"world-bilm-{bilm_preset}", encoder, vectors, world_dir, description)

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import torch
 
+from elmo_eval.assets.download import sha256_of
 from elmo_eval.readers.splits import split_dev
 from elmo_eval.runner.data import split_paths
 from elmo_eval.runner.encoders import EncoderSetup
@@ -36,26 +37,46 @@ def _say(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
 
+def _reads_world(spec: TaskSpec, setup: EncoderSetup, data_roots: dict) -> bool:
+    return setup.world_dir is not None and spec.name not in data_roots
+
+
+def task_data_paths(spec: TaskSpec, setup: EncoderSetup, data_roots: dict) -> dict[str, Path]:
+    """The files (or folders) of a task's splits: the world's, or the real data under ``data_roots``."""
+    if _reads_world(spec, setup, data_roots):
+        paths = spec.split_paths(setup.world_dir, world=True)
+    elif spec.name in data_roots:
+        paths = split_paths(spec, data_roots[spec.name])
+    else:
+        raise FileNotFoundError(
+            f"no data for task {spec.name!r}: pass --data {spec.name}=PATH, `elmo-eval fetch` it or register "
+            "a licensed copy with `elmo-eval data check` (see docs/data.md)"
+        )
+    missing = [str(p) for p in paths.values() if not p.exists()]
+    if missing:
+        raise FileNotFoundError(f"task {spec.name!r}: missing data files {missing}")
+    return paths
+
+
+def data_fingerprint(paths: dict[str, Path]) -> str:
+    """sha256 over every split's bytes (a folder split: each file under it, by relative path)."""
+    digest = hashlib.sha256()
+    for split, path in sorted(paths.items()):
+        files = sorted(f for f in path.rglob("*") if f.is_file()) if path.is_dir() else [path]
+        for file in files:
+            name = file.relative_to(path).as_posix() if path.is_dir() else path.name
+            digest.update(f"{split}\x1f{name}\x1f{sha256_of(file)}\n".encode())
+    return digest.hexdigest()
+
+
 class TaskData:
     """Reads a task's splits once and builds its layer cache once per encoder."""
 
     def __init__(self, spec: TaskSpec, setup: EncoderSetup, data_roots: dict, cache_dir: Path):
         self.spec, self.setup, self.cache_dir = spec, setup, cache_dir
         self.task = spec.build_task()
-        world = setup.world_dir is not None and spec.name not in data_roots
-        if world:
-            paths = spec.split_paths(setup.world_dir, world=True)
-        elif spec.name in data_roots:
-            paths = split_paths(spec, data_roots[spec.name])
-        else:
-            raise FileNotFoundError(
-                f"no data for task {spec.name!r}: pass --data {spec.name}=PATH, `elmo-eval fetch` it or register "
-                "a licensed copy with `elmo-eval data check` (see docs/data.md)"
-            )
-        missing = [str(p) for p in paths.values() if not p.exists()]
-        if missing:
-            raise FileNotFoundError(f"task {spec.name!r}: missing data files {missing}")
-        self.paths = paths
+        world = _reads_world(spec, setup, data_roots)
+        self.paths = paths = task_data_paths(spec, setup, data_roots)
         self.splits = {name: self.task.read(path) for name, path in paths.items()}
         if "dev" not in self.splits and spec.data.get("dev_from_train") and not world:
             # datasets without a dev split (AG News): a seeded slice of train, held out from training
@@ -97,12 +118,14 @@ def run_dir(out_dir: Path, encoder_id: str, run: PlannedRun) -> Path:
     return out_dir / "runs" / encoder_id / run.task / run.run_id
 
 
-def inputs_digest(hp: dict, encoder_fingerprint: str | None, vectors_fingerprint: str | None) -> str:
-    """What a run's result was computed from: its hyperparameters, the encoder's weights and the
-    baseline's word vectors. A finished run is only reused when this matches (a changed task spec,
-    a regenerated world or another biLM under the same encoder name means training again)."""
-    key = json.dumps({"hp": hp, "encoder": encoder_fingerprint, "vectors": vectors_fingerprint},
-                     sort_keys=True, default=str)
+def inputs_digest(hp: dict, encoder_fingerprint: str | None, vectors_fingerprint: str | None,
+                  data_fingerprint: str | None = None) -> str:
+    """What a run's result was computed from: its hyperparameters, the encoder's weights, the
+    baseline's word vectors and the task's data files. A finished run is only reused when this
+    matches (a changed task spec, a regenerated world or split, another biLM under the same encoder
+    name means training again)."""
+    key = json.dumps({"hp": hp, "encoder": encoder_fingerprint, "vectors": vectors_fingerprint,
+                      "data": data_fingerprint}, sort_keys=True, default=str)
     return hashlib.sha1(key.encode()).hexdigest()
 
 
@@ -126,6 +149,7 @@ def execute(
 ) -> list[Path]:
     """Train and evaluate every run not already finished; returns the result files."""
     data: dict[str, TaskData] = {}
+    data_fingerprints: dict[str, str] = {}  # hashed once per task, before its data is read
     written = []
     total = len(runs)
     for position, run in enumerate(runs, 1):
@@ -135,7 +159,9 @@ def execute(
         )
         spec = specs[run.task]
         hp = spec.variant(run.variant, run.hp_profile)[1] if run.variant else spec.hp(run.hp_profile)
-        digest = inputs_digest(hp, setup.encoder_fingerprint, setup.vectors_fingerprint)
+        if run.task not in data_fingerprints:
+            data_fingerprints[run.task] = data_fingerprint(task_data_paths(spec, setup, data_roots or {}))
+        digest = inputs_digest(hp, setup.encoder_fingerprint, setup.vectors_fingerprint, data_fingerprints[run.task])
         if _finished_with(target / RESULT_FILE, digest):
             _say(f"{label}: done already, skipped")
             written.append(target / RESULT_FILE)
