@@ -162,6 +162,48 @@ def test_same_bare_stem_takes_several_entity_types_by_context():
     assert len(ambiguous) >= 5
 
 
+def test_namesakes_in_one_document_share_a_string_but_not_a_chain_or_a_type():
+    """A person Kessel and the company Kessel in one document: string match alone would merge them."""
+    lexicon = build_lexicon(0)
+    rng = stream(0, "namesakes")
+    namesake_documents = 0
+    for _ in range(200):
+        entities: dict[str, set[tuple[int, str]]] = {}
+        for tree in news_document(lexicon, rng, 6, False):
+            flat = flatten(tree)
+            types = {(start, end): ann[1] for ann, start, end in flat.spans if ann[0] == "ner"}
+            for ann, start, end in flat.spans:
+                if ann[0] == "coref" and (start, end) in types and end - start == 1:
+                    entities.setdefault(flat.tokens[start], set()).add((ann[1], types[start, end]))
+        shared = [chains for chains in entities.values() if len({cluster for cluster, _ in chains}) > 1]
+        for chains in shared:
+            # one type per chain, and the chains sharing a string have different types
+            assert len(chains) == len({cluster for cluster, _ in chains})
+            assert len({kind for _, kind in chains}) == len(chains)
+        namesake_documents += bool(shared)
+    assert namesake_documents >= 20
+
+
+def test_the_company_is_said_only_while_one_company_has_been_mentioned():
+    lexicon = build_lexicon(0)
+    rng = stream(0, "the company")
+    descriptions = 0
+    for _ in range(200):
+        companies_so_far: set[int] = set()
+        for tree in news_document(lexicon, rng, 6, False):
+            flat = flatten(tree)
+            orgs = {(start, end) for ann, start, end in flat.spans if ann == ("ner", "ORG")}
+            for ann, start, end in sorted(flat.spans, key=lambda span: span[1]):
+                if ann[0] != "coref":
+                    continue
+                if flat.tokens[start:end] in (["the", "company"], ["The", "company"]):
+                    assert companies_so_far <= {ann[1]}
+                    descriptions += 1
+                elif (start, end) in orgs:
+                    companies_so_far.add(ann[1])
+    assert descriptions >= 20
+
+
 def test_sentiment_depends_on_negation_and_but():
     rng = random.Random(0)
     roots_by_word: dict[str, set[int]] = {}

@@ -31,6 +31,8 @@ PHENOMENA = [
     "clausal ARG1 of 'said', fronted or following",
     "ARGM-LOC / ARGM-TMP modifiers",
     "pronouns resolved by gender, number and previous-subject preference; 'the company'/'it' for organisations",
+    "namesakes: a person, a place and a company of one document may share a bare stem (two chains, one string); "
+    "only the context of each mention tells which entity it is",
     "appositives (', the mayor of X ,') inside the subject argument",
 ]
 

@@ -9,6 +9,10 @@ returning an annotated tree (see :mod:`.trees`).  The phenomena it encodes:
   ``shares of Kessel rose``, ``the mayor of Kessel``);
 * suffix forms (``Kesselson`` / ``Kesselville`` / ``Kessel Corp`` /
   ``Kesselian``) that a character model can type without having seen them;
+* namesakes: a document may talk about a person Kessel *and* the company
+  Kessel (two chains, one string), so a coreference model that matches
+  strings merges them and only each mention's context keeps them apart;
+  otherwise a document never names two entities by one stem;
 * active, passive (``was praised by``), negated and dative (``gave X the
   deal`` / ``gave the deal to X``) clauses, so word order alone does not say
   who is ARG0, ARG1 or ARG2; ``said`` embeds a whole clause as its ARG1;
@@ -20,7 +24,8 @@ returning an annotated tree (see :mod:`.trees`).  The phenomena it encodes:
 * pronouns chosen only when gender and number make the referent unique among
   the entities of the previous sentence, or when the referent was its subject
   (the world's resolution rule: agreement first, then the previous subject);
-  companies are later called ``the company`` or ``it``.
+  companies are later called ``it`` (by the same rule) or ``the company``
+  (while no other company has been mentioned).
 """
 
 from __future__ import annotations
@@ -33,6 +38,10 @@ from .lexicon import Lexicon
 from .trees import Leaf, Node
 
 BARE_STEM_PROBABILITY = 0.4  # how often an entity is named by its ambiguous bare stem
+# How often a new named entity takes the stem of another-typed entity of its document (a person
+# Kessel and the company Kessel): string match alone then merges two chains, and only each
+# mention's context (``in Kessel``, ``shares of Kessel``, ``Kessel said``) keeps them apart.
+SHARED_STEM_PROBABILITY = 0.3
 
 PRONOUNS = {  # (gender or "n" neuter or "p" plural) -> (subject, object, possessive)
     "m": ("he", "him", "his"),
@@ -71,9 +80,24 @@ class Document:
 
     def new_entity(self, kind: str) -> Entity:
         rng, lex = self.rng, self.lexicon
-        stem = lex.stem_pool(self.labeled_train).sample(rng)
+        used = {e.stem for e in self.entities}
+        same_kind = {e.stem for e in self.entities if e.kind == kind}
+        namesakes = [e.stem for e in self.entities
+                     if e.kind != kind and e.short == (e.stem,) and e.stem not in same_kind]
+        shared = kind in ("PER", "LOC", "ORG") and bool(namesakes) and rng.random() < SHARED_STEM_PROBABILITY
+        if shared:
+            # a namesake of an entity already called by its bare stem (the company Kessel in the town
+            # of Kessel) is called by the bare stem too, so only each mention's context tells them apart
+            stem = rng.choice(namesakes)
+        else:
+            # otherwise a stem the document has not used: two same-typed Kessels would be undecidable
+            stem = lex.stem_pool(self.labeled_train).sample(rng)
+            for _ in range(20):
+                if stem not in used:
+                    break
+                stem = lex.stem_pool(self.labeled_train).sample(rng)
         forms = lex.forms_by_stem[stem]
-        bare = rng.random() < BARE_STEM_PROBABILITY
+        bare = shared or rng.random() < BARE_STEM_PROBABILITY
         cluster = len(self.entities)
         if kind == "PER":
             gender = "f" if rng.random() < 0.5 else "m"
@@ -135,7 +159,7 @@ def mention(doc: Document, entity: Entity, case: str = "subject", pronoun_ok: bo
         return _name_np(entity.words, entity.kind, coref)
     if pronoun_ok and entity.kind in ("PER", "ORG") and _pronoun_is_unique(doc, entity) and rng.random() < 0.6:
         return _pronoun(entity, case, coref)
-    if entity.kind == "ORG" and rng.random() < 0.4:
+    if entity.kind == "ORG" and _only_company_so_far(doc, entity) and rng.random() < 0.4:
         return Node("NP", [_leaf("DT", "the"), _leaf("NN", "company")], coref)
     return _name_np(entity.short, entity.kind, coref)
 
@@ -148,6 +172,11 @@ def _pronoun_is_unique(doc: Document, entity: Entity) -> bool:
         e for e in doc.previous_mentioned + doc.current_mentioned[:-1] if e is not entity and e.gender == entity.gender
     ]
     return not rivals or doc.previous_subject is entity and entity not in doc.current_mentioned[:-1]
+
+
+def _only_company_so_far(doc: Document, entity: Entity) -> bool:
+    """``the company`` names an organisation only while no other one has been mentioned (else undecidable)."""
+    return not any(e.kind == "ORG" and e.mentions and e is not entity for e in doc.entities)
 
 
 def _pronoun(entity: Entity, case: str, coref: tuple) -> Node:
