@@ -2,9 +2,10 @@
 
 It mixes every generator the tasks use — news documents (all name stems and
 rare words, including those held out of labeled training sets), reviews opened
-and closed by the reviewer's verdict (and pairs of common adjectives of one value), scene captions, definitions of rare
-kinds and headlines opened and closed by their section — so each context that decides a
-task label also occurs here, unlabeled, many times.
+and closed by the reviewer's verdict (and pairs of common adjectives of one
+value), scene captions, definitions of rare kinds and headlines opened and
+closed by their section — so each context that decides a task label also
+occurs here, unlabeled, many times.
 """
 from __future__ import annotations
 
