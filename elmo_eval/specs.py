@@ -18,8 +18,7 @@ Schema (every key below is read somewhere; see ``tasks/ner.toml`` for a full exa
     [setup]                                        # the paper's setup for this task
     elmo_placement = "input"                       # where +ELMo goes in Table 1
     l2_lambda = 0.1                                # lambda of the +ELMo scalar mix in Table 1
-    figure1 = false                                # part of the sample-efficiency figure by default
-    table2 = false; table3 = false
+    tables = ["table1", "ablations"]               # the comparisons it joins (elmo_eval.runner.comparisons)
 
     [profiles.paper]   ... hyperparameters of the head and trainer (paper sizes)
     [profiles.tiny]    ... a CPU-sized profile (tests, embedded default)
@@ -34,6 +33,7 @@ Schema (every key below is read somewhere; see ``tasks/ner.toml`` for a full exa
 """
 from __future__ import annotations
 
+import hashlib
 import os
 import sys
 from dataclasses import dataclass, field
@@ -43,9 +43,6 @@ if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover
     import tomli as tomllib
-
-from elmo_eval.tasks.base import Task, load_task_class
-from elmo_eval.training.config import RepresentationConfig
 
 SPEC_DIR = Path(os.environ.get("ELMO_EVAL_TASKS", Path(__file__).resolve().parents[1] / "tasks"))
 
@@ -73,13 +70,21 @@ class TaskSpec:
             raise SpecError(f"{self.path}: no profile {profile!r} (has {sorted(self.profiles)})")
         return dict(self.profiles[profile])
 
-    def build_task(self) -> Task:
-        return load_task_class(self.task)(self.data.get("options", {}))
+    def variant_representation(self, name: str) -> dict:
+        """The ``RepresentationConfig`` fields of variant ``name`` (its ``representation`` table)."""
+        return dict(self.variants[name].get("representation", {}))
 
-    def variant(self, name: str, profile: str) -> tuple[RepresentationConfig, dict]:
-        entry = self.variants[name]
-        rep = RepresentationConfig(name=name, **entry.get("representation", {}))
-        return rep, {**self.hp(profile), **entry.get("hp", {})}
+    def variant_hp(self, name: str, profile: str) -> dict:
+        """The hyperparameters of variant ``name``: the profile's, with the variant's overrides."""
+        return {**self.hp(profile), **self.variants[name].get("hp", {})}
+
+    def snapshot(self) -> dict:
+        """What a result file records of the spec it ran with, so that the report needs no spec files:
+        names, metric, the paper's setup and numbers, where the spec came from and its sha256."""
+        digest = hashlib.sha256(self.path.read_bytes()).hexdigest() if self.path else None
+        return {"name": self.name, "task": self.task, "title": self.title, "metric": self.metric,
+                "metric_label": self.metric_label, "setup": self.setup, "paper": self.paper,
+                "file": self.path.name if self.path else None, "sha256": digest}
 
     def split_paths(self, root: str | Path, world: bool) -> dict[str, Path]:
         table = self.data.get("world", {}) if world else self.data

@@ -13,7 +13,7 @@ from elmo_eval.metrics.coref import coref_scores
 from elmo_eval.modules.span_extractor import SpanRepresentation, enumerate_spans
 from elmo_eval.readers.conll2012 import read_conll2012
 from elmo_eval.tasks.coref import CorefTask, coref_column
-from elmo_eval.training.config import standard_representation
+from elmo_eval.representations.config import standard_representation
 from elmo_eval.training.fields import Collator
 from elmo_eval.training.fit import build_vocabulary, train_and_evaluate
 from elmo_eval.training.layers import LiveLayers

@@ -73,13 +73,16 @@ def test_values_and_gradients_match_plain_autograd(dtype, clip, mask_kind):
         assert (c.abs() == clip).any() and (c.abs() < clip).any()
 
 
-def test_forward_values_are_bitwise_those_of_the_plain_loop():
+def test_forward_values_match_the_plain_loop():
+    """Equal up to float32 rounding. (Bit-for-bit equality held with torch's default and AVX2 kernels,
+    not with the AVX-512 ones on an AMD EPYC: vectorised kernels may round a tensor's tail elements
+    differently depending on its shape, and the two paths shape their gate tensors differently.)"""
     layers, inputs, h0, c0 = _setup(torch.float32, seed=1)
     mask = _mask("padded")
     ours = run_lstm_layers(layers, inputs, mask, (h0, c0), CLIP, CLIP, custom_backward=True)
     reference = run_lstm_layers(layers, inputs, mask, (h0, c0), CLIP, CLIP, custom_backward=False)
-    assert torch.equal(ours[0], reference[0])
-    assert torch.equal(ours[1][0], reference[1][0]) and torch.equal(ours[1][1], reference[1][1])
+    for a, b in ((ours[0], reference[0]), (ours[1][0], reference[1][0]), (ours[1][1], reference[1][1])):
+        assert torch.allclose(a, b, rtol=0, atol=1e-6), (a - b).abs().max()
 
 
 def test_gradients_are_deterministic():

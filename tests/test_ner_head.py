@@ -6,7 +6,7 @@ import torch
 
 from elmo_eval.readers.conll2003 import NerSentence
 from elmo_eval.tasks.ner import NerTask
-from elmo_eval.training.config import standard_representation
+from elmo_eval.representations.config import standard_representation
 from elmo_eval.training.fit import train_and_evaluate
 from elmo_eval.training.layers import LiveLayers
 

@@ -36,15 +36,21 @@ def test_runs_write_results_and_report(reproduction):
     root, _, first = reproduction
     out = root / "results"
     assert first["runs"] == 4 and first["finished"] == 4 and first["tasks"] == ["ner", "snli"]
-    results = sorted(out.glob("runs/random-tiny/*/*/result.json"))
+    results = sorted(out.glob("runs/*/*/*/result.json"))
     assert len(results) == 4
+    # the baselines read no encoder: they sit in a folder shared by every encoder with these word vectors
+    assert len(list(out.glob("runs/random-tiny/*/*/result.json"))) == 2
+    assert len(list(out.glob("runs/baseline-*/*/*/result.json"))) == 2
     record = json.loads(results[0].read_text())
-    for key in ("metrics", "seed", "representation", "layer_weights", "versions", "wall_seconds", "hp"):
+    for key in ("metrics", "seed", "representation", "layer_weights", "versions", "wall_seconds", "hp", "spec",
+                "data_source", "statistics"):
         assert key in record
-    for name in ("README.md", "table1.md", "table1.csv", "leaderboard.md", "leaderboard.csv", "summary.json",
-                 "figure2.png"):
+    assert record["spec"]["sha256"] and record["data_source"]["kind"] == "world"
+    assert not list(out.rglob("*.pkl"))
+    for name in ("README.md", "leaderboard.md", "leaderboard.csv", "summary.json", "random-tiny/README.md",
+                 "random-tiny/table1.md", "random-tiny/table1.csv", "random-tiny/figure2.png"):
         assert (out / name).exists(), name
-    table = (out / "table1.md").read_text()
+    table = (out / "random-tiny" / "table1.md").read_text()
     assert "| ner |" in table and "| snli |" in table and "90.15" in table  # the paper's NER baseline
     summary = json.loads((out / "summary.json").read_text())
     rows = {r["task"]: r for r in summary["table1"]["random-tiny"]}
@@ -56,7 +62,7 @@ def test_runs_write_results_and_report(reproduction):
 def test_rerun_skips_finished_runs_and_resumes_missing_ones(reproduction):
     root, kwargs, _ = reproduction
     out = root / "results"
-    results = sorted(out.glob("runs/random-tiny/*/*/result.json"))
+    results = sorted(out.glob("runs/*/*/*/result.json"))
     stamps = {p: p.stat().st_mtime_ns for p in results}
     results[0].unlink()  # as if the reproduction had been interrupted during that run
     again = reproduce("default", **kwargs)
@@ -69,7 +75,7 @@ def test_rerun_skips_finished_runs_and_resumes_missing_ones(reproduction):
 def test_rerun_trains_again_what_was_finished_with_other_inputs(reproduction):
     """A result computed from other hyperparameters, encoder or word vectors is not reused."""
     root, kwargs, _ = reproduction
-    results = sorted((root / "results").glob("runs/random-tiny/*/*/result.json"))
+    results = sorted((root / "results").glob("runs/*/*/*/result.json"))
     stale = json.loads(results[1].read_text())
     assert len(stale["inputs_digest"]) == 40
     stale["inputs_digest"] = "0" * 40  # as if its task spec had other hyperparameters then
@@ -105,16 +111,17 @@ def test_data_fingerprint_follows_every_split_file(tmp_path):
 def test_report_rebuilds_from_result_files_alone(reproduction):
     root, _, _ = reproduction
     out = root / "results"
-    (out / "table1.md").unlink()
+    (out / "random-tiny" / "table1.md").unlink()
     build_report(out, samples=10)
-    assert "| ner |" in (out / "table1.md").read_text()
+    assert "| ner |" in (out / "random-tiny" / "table1.md").read_text()
 
 
 def test_plan_deduplicates_and_shards():
     specs = [load_spec("ner"), load_spec("srl")]
     runs = build_plan(specs, ["table1", "table2"], [0, 1], "tiny")
-    # ner: baseline, lambda 0.1 (table 1), top, lambda 1, lambda 0.001; srl: its table-1 mix is table 2's lambda 0.001
-    assert len(runs) == 2 * (5 + 4)
+    # ner joins table 1 only (baseline, lambda 0.1); srl both: its table-1 mix is table 2's lambda 0.001
+    assert len(runs) == 2 * (2 + 4)
+    assert {t for r in runs if r.task == "ner" for t in r.tables} == {"table1"}
     assert len({r.run_id for r in runs if r.task == "ner"}) == len([r for r in runs if r.task == "ner"])
     parts = [shard(runs, f"{i}/3") for i in range(3)]
     assert sorted(r.run_id + r.task for p in parts for r in p) == sorted(r.run_id + r.task for r in runs)

@@ -10,7 +10,7 @@ from stand_in_encoders import WordHashEncoder
 from elmo_eval.modules.masked_ops import masked_max, masked_mean, masked_softmax
 from elmo_eval.readers.snli import SnliPair
 from elmo_eval.tasks.snli import SnliTask
-from elmo_eval.training.config import standard_representation
+from elmo_eval.representations.config import standard_representation
 from elmo_eval.training.fit import train_and_evaluate
 from elmo_eval.training.layers import LiveLayers
 

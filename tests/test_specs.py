@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 
 from elmo_eval.specs import SpecError, available_specs, load_spec
-from elmo_eval.tasks.base import TASK_REGISTRY
+from elmo_eval.tasks.base import TASK_REGISTRY, build_task
 
 SPECS = available_specs()
 
@@ -20,7 +20,7 @@ def test_spec_is_complete(name):
     assert set(spec.profiles) >= {"paper", "tiny"}
     assert {"train", "dev", "test"} <= set(spec.data["world"])
     assert spec.setup.get("elmo_placement", "input") in ("input", "output", "both")
-    task = spec.build_task()
+    task = build_task(spec)
     assert spec.metric == task.main_metric
     if name != "topic":  # the topic task is the source article's, not the paper's
         assert {"baseline", "elmo", "previous_sota"} <= set(spec.paper["table1"])
@@ -40,7 +40,7 @@ def world(tmp_path_factory):
 def test_profiles_build_heads_on_world_labels(name, profile, world):
     """The spec's world paths read with the task's reader; labels fitted; paper and tiny heads build."""
     spec = load_spec(name)
-    task = spec.build_task()
+    task = build_task(spec)
     train = task.read(spec.split_paths(world, world=True)["train"])
     task.fit_labels(task.training_instances(train))
     hp = spec.hp(profile)

@@ -12,7 +12,7 @@ from elmo_eval.modules.pair_similarity import TrilinearSimilarity
 from elmo_eval.modules.span_search import best_spans
 from elmo_eval.readers.squad import SquadQuestion, tokenize_with_offsets
 from elmo_eval.tasks.squad import SquadTask
-from elmo_eval.training.config import standard_representation
+from elmo_eval.representations.config import standard_representation
 from elmo_eval.training.fit import train_and_evaluate
 from elmo_eval.training.layers import LiveLayers
 

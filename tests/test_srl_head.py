@@ -11,7 +11,7 @@ from elmo_eval.metrics.srl_eval import score_props_files
 from elmo_eval.modules.highway_lstm import AlternatingHighwayLSTM, reverse_padded
 from elmo_eval.readers.conll2012 import Sentence, spans_to_bio
 from elmo_eval.tasks.srl import SrlTask
-from elmo_eval.training.config import standard_representation
+from elmo_eval.representations.config import standard_representation
 from elmo_eval.training.fit import train_and_evaluate
 from elmo_eval.training.layers import LiveLayers
 

@@ -6,7 +6,7 @@ import pytest
 from elmo_eval.readers.errors import DataFormatError
 from elmo_eval.readers.sst import parse_tree, read_sst
 from elmo_eval.tasks.sst import SstTask
-from elmo_eval.training.config import standard_representation
+from elmo_eval.representations.config import standard_representation
 from elmo_eval.training.fit import train_and_evaluate
 
 SAMPLE = "(3 (2 The) (3 (2 film) (4 shines)))\n\n(1 (2 It) (0 (2 was) (0 awful)))\n(2 (2 Fine) (2 .))\n"

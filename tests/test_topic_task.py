@@ -8,7 +8,7 @@ from elmo_eval.metrics.classification import classification_scores
 from elmo_eval.readers.agnews import read_agnews, split_dev, tokenize
 from elmo_eval.readers.errors import DataFormatError
 from elmo_eval.tasks.topic import TopicTask
-from elmo_eval.training.config import RepresentationConfig, standard_representation
+from elmo_eval.representations.config import RepresentationConfig, standard_representation
 from elmo_eval.training.fit import train_and_evaluate
 from elmo_eval.training.layers import LiveLayers
 

@@ -8,9 +8,9 @@ import pytest
 import torch
 from torch import nn
 
-from elmo_eval.representations import FixedMean, ScalarMix, SelectLayer
+from elmo_eval.representations.modules import FixedMean, ScalarMix, SelectLayer
 from elmo_eval.tasks.base import Task
-from elmo_eval.training.config import standard_representation
+from elmo_eval.representations.config import standard_representation
 from elmo_eval.training.fit import train_and_evaluate
 from elmo_eval.training.layers import LiveLayers
 

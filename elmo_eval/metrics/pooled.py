@@ -41,3 +41,20 @@ def conll_coref_from_counts(totals: np.ndarray) -> np.ndarray:
         precision = _safe_div(totals[..., 4 * m + 2], totals[..., 4 * m + 3])
         f1s.append(_safe_div(2 * precision * recall, precision + recall))
     return 100.0 * np.mean(f1s, axis=0)
+
+
+# The aggregates a task may name (``Task.statistics_aggregate``): result files record the name, so a
+# report recomputes metrics from per-instance statistics without importing any task code.
+AGGREGATES = {
+    "accuracy": accuracy_from_counts,
+    "mean": mean_from_counts,
+    "f1": f1_from_counts,
+    "conll_coref": conll_coref_from_counts,
+}
+
+
+def aggregate(name: str, totals: np.ndarray) -> np.ndarray:
+    """Summed statistics ``[..., k]`` -> the metric ``[...]`` by the aggregate's name."""
+    if name not in AGGREGATES:
+        raise ValueError(f"unknown statistics aggregate {name!r}; known: {sorted(AGGREGATES)}")
+    return AGGREGATES[name](np.asarray(totals, dtype=float))

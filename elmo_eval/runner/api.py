@@ -13,8 +13,8 @@ from elmo_eval.runner.encoders import (
     prepare_world,
     world_vectors,
 )
-from elmo_eval.runner.execute import execute
-from elmo_eval.runner.plan import FIGURE1_TASKS_DEFAULT, build_plan, shard
+from elmo_eval.runner.execute import execute, process_rank
+from elmo_eval.runner.plan import build_plan, shard
 from elmo_eval.runner.presets import PRESETS
 from elmo_eval.runner.report import build_report
 from elmo_eval.specs import available_specs, load_spec
@@ -41,7 +41,7 @@ def resolve_setup(profile: dict, cache_dir: Path, *, options=None, weights=None,
             raise ValueError("--options and --weights go together")
         encoder = load_official(options, weights)
         name = encoder_name or (Path(bilm_dir).name if bilm_dir else Path(weights).stem)
-        description = {"kind": "biLM files", "options": str(options), "weights": str(weights)}
+        description = {"kind": "biLM files", "options": Path(options).name, "weights": Path(weights).name}
     else:
         name = encoder_name or type(encoder).__name__
         description = {"kind": "user encoder", "class": type(encoder).__name__}
@@ -49,12 +49,12 @@ def resolve_setup(profile: dict, cache_dir: Path, *, options=None, weights=None,
     if use_world:
         world_dir, _ = prepare_world(cache_dir, profile["world_size"], world_seed)
         vectors = vectors or world_vectors(world_dir, world_seed)
-        description["world"] = str(world_dir)
+        description["world"] = world_dir.name
     return EncoderSetup(name, encoder, vectors, world_dir, description)
 
 
 def reproduce(profile: str = "default", *, out_dir=None, cache_dir=None, tasks=None, tables=None, seeds=None,
-              hp_profile=None, fractions=None, figure1_tasks=FIGURE1_TASKS_DEFAULT, options=None, weights=None,
+              hp_profile=None, fractions=None, options=None, weights=None,
               bilm_dir=None, encoder=None, encoder_name=None, glove=None, data_roots=None, world_seed: int = 0,
               shard_spec: str | None = None, dry_run: bool = False, trainer_options=None, progress: bool = True,
               report: bool = True, significance_samples: int = 10000, world_size: str | None = None) -> dict:
@@ -71,7 +71,7 @@ def reproduce(profile: str = "default", *, out_dir=None, cache_dir=None, tasks=N
     names = list(specs)
     seed_list = list(range(seeds)) if isinstance(seeds, int) else list(seeds or preset["seeds"])
     runs = build_plan(list(specs.values()), list(tables or preset["tables"]), seed_list,
-                      hp_profile or preset["hp_profile"], list(fractions or preset["fractions"]), figure1_tasks)
+                      hp_profile or preset["hp_profile"], list(fractions or preset["fractions"]))
     runs = shard(runs, shard_spec)
     summary = {"profile": profile, "runs": len(runs), "tasks": names, "out_dir": str(out_dir),
                "cache_dir": str(cache_dir)}
@@ -82,12 +82,13 @@ def reproduce(profile: str = "default", *, out_dir=None, cache_dir=None, tasks=N
     setup = resolve_setup(preset, cache_dir, options=options, weights=weights, bilm_dir=bilm_dir, encoder=encoder,
                           encoder_name=encoder_name, glove=glove, world_seed=world_seed,
                           use_world=not data_roots, progress=progress)
-    print(f"encoder {setup.encoder_id}: {len(runs)} runs -> {out_dir}", file=sys.stderr, flush=True)
+    if process_rank() == 0:
+        print(f"encoder {setup.encoder_id}: {len(runs)} runs -> {out_dir}", file=sys.stderr, flush=True)
     roots = {k: v if isinstance(v, dict) else Path(v) for k, v in (data_roots or {}).items()}
     written = execute(runs, specs, setup, out_dir, cache_dir, roots,
                       trainer_options, progress)
     summary.update(finished=len(written), seconds=time.time() - started, encoder=setup.encoder_id)
-    if report:
+    if report and process_rank() == 0:  # the other ranks of a multi-process run only train
         summary["report"] = str(build_report(out_dir, name=profile, samples=significance_samples))
     return summary
 

@@ -20,6 +20,7 @@ def _data_roots(pairs: list[str]) -> dict[str, str]:
 
 def run_reproduce(args: argparse.Namespace) -> int:
     from elmo_eval.runner.api import reproduce
+    from elmo_eval.runner.execute import process_rank
 
     roots = _data_roots(args.data)
     trainer = {
@@ -59,7 +60,7 @@ def run_reproduce(args: argparse.Namespace) -> int:
         report=not args.no_report,
         significance_samples=args.significance_samples,
     )
-    if not args.dry_run:
+    if not args.dry_run and process_rank() == 0:
         print(json.dumps(summary, indent=1))
     return 0
 

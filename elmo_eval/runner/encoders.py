@@ -43,6 +43,15 @@ class EncoderSetup:
     world_dir: Path | None = None
     description: dict = field(default_factory=dict)
 
+    def __post_init__(self):
+        # what a leaderboard row says of the encoder: its size (no machine paths: callers give names)
+        if self.encoder is not None:
+            self.description.setdefault("layers", getattr(self.encoder, "num_layers", None))
+            self.description.setdefault("dim", getattr(self.encoder, "output_dim", None))
+            parameters = getattr(self.encoder, "parameters", None)
+            if callable(parameters):
+                self.description.setdefault("parameters", sum(p.numel() for p in parameters()))
+
     @cached_property
     def encoder_fingerprint(self) -> str | None:
         """The encoder's weight fingerprint, hashed once (a second for full-size weights)."""
@@ -100,8 +109,8 @@ def default_world_setup(cache_dir: Path, world_size: str = "small", seed: int = 
                                 **(pretrain_options or {}))
         vectors = world_vectors(world_dir, seed)
     encoder = load_official(trained["options"], trained["weights"])
-    description = {"kind": "biLM pretrained on the generated world's corpus", "world": str(world_dir),
-                   "world_size": world_size, "bilm_preset": bilm_preset, "bilm_dir": str(bilm_dir),
+    description = {"kind": "biLM pretrained on the generated world's corpus", "world": world_dir.name,
+                   "world_size": world_size, "bilm_preset": bilm_preset, "bilm_dir": bilm_dir.name,
                    "heldout_perplexity": trained.get("final_heldout_perplexity"),
                    "unigram_perplexity": trained.get("unigram_perplexity"),
                    "baseline_vectors": "PPMI + truncated SVD (50d) over the same corpus"}

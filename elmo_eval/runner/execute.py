@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import os
 import shutil
 import sys
 import time
@@ -18,14 +19,9 @@ from elmo_eval.readers.splits import split_dev
 from elmo_eval.runner.data import split_paths
 from elmo_eval.runner.encoders import EncoderSetup
 from elmo_eval.runner.plan import PlannedRun
-from elmo_eval.runner.results import (
-    PREDICTIONS_FILE,
-    RESULT_FILE,
-    atomic_write_json,
-    versions,
-    write_predictions_pickle,
-)
+from elmo_eval.runner.results import RESULT_FILE, STATISTICS_FILE, atomic_write_json, versions, write_statistics
 from elmo_eval.specs import TaskSpec
+from elmo_eval.tasks.base import build_task
 from elmo_eval.training.fields import flatten_text
 from elmo_eval.training.fit import train_and_evaluate
 from elmo_eval.training.layers import CachedLayers
@@ -69,13 +65,25 @@ def data_fingerprint(paths: dict[str, Path]) -> str:
     return digest.hexdigest()
 
 
+def data_source(spec: TaskSpec, setup: EncoderSetup, data_roots: dict) -> dict:
+    """Which data a task's runs read, for result files and reports (no machine paths): the generated
+    world (its generator version, size and seed) or real files (their names)."""
+    paths = task_data_paths(spec, setup, data_roots)
+    if _reads_world(spec, setup, data_roots):
+        world = json.loads((setup.world_dir / "world.json").read_text(encoding="utf-8"))
+        return {"kind": "world", "version": world.get("generator_version"), "size": world.get("size"),
+                "seed": world.get("seed")}
+    return {"kind": "real", "files": {split: path.name for split, path in sorted(paths.items())}}
+
+
 class TaskData:
     """Reads a task's splits once and builds its layer cache once per encoder."""
 
     def __init__(self, spec: TaskSpec, setup: EncoderSetup, data_roots: dict, cache_dir: Path):
         self.spec, self.setup, self.cache_dir = spec, setup, cache_dir
-        self.task = spec.build_task()
+        self.task = build_task(spec)
         world = _reads_world(spec, setup, data_roots)
+        self.source = data_source(spec, setup, data_roots)
         self.paths = paths = task_data_paths(spec, setup, data_roots)
         self.splits = {name: self.task.read(path) for name, path in paths.items()}
         if "dev" not in self.splits and spec.data.get("dev_from_train") and not world:
@@ -114,8 +122,17 @@ class TaskData:
         return self._layers
 
 
-def run_dir(out_dir: Path, encoder_id: str, run: PlannedRun) -> Path:
-    return out_dir / "runs" / encoder_id / run.task / run.run_id
+def run_owner(setup: EncoderSetup, run: PlannedRun) -> str:
+    """The results folder a run belongs to: the encoder's, or, for a run that reads no encoder (the
+    word-only baseline), one shared by every encoder with the same word vectors, so that the baseline
+    is trained once per task, seed and data and never once per encoder."""
+    if run.reads_encoder:
+        return setup.encoder_id
+    return f"baseline-{(setup.vectors_fingerprint or 'random-vectors')[:10]}"
+
+
+def run_dir(out_dir: Path, owner: str, run: PlannedRun) -> Path:
+    return out_dir / "runs" / owner / run.task / run.run_id
 
 
 def inputs_digest(hp: dict, encoder_fingerprint: str | None, vectors_fingerprint: str | None,
@@ -137,6 +154,18 @@ def _finished_with(result_file: Path, digest: str) -> bool:
         return False
 
 
+def process_rank() -> int:
+    """This process's global rank: 0 unless a launcher (Lightning's DDP subprocesses, SLURM, torchrun)
+    started it as another member of a multi-process run."""
+    for name in ("RANK", "SLURM_PROCID", "LOCAL_RANK"):
+        if os.environ.get(name, "").isdigit():
+            if name == "LOCAL_RANK":  # Lightning's subprocess launcher sets LOCAL_RANK and NODE_RANK
+                per_node = int(os.environ.get("LOCAL_WORLD_SIZE", os.environ.get("WORLD_SIZE", "1")) or 1)
+                return int(os.environ.get("NODE_RANK", "0")) * per_node + int(os.environ[name])
+            return int(os.environ[name])
+    return 0
+
+
 def execute(
     runs: Sequence[PlannedRun],
     specs: dict[str, TaskSpec],
@@ -147,35 +176,44 @@ def execute(
     trainer_options: dict | None = None,
     progress: bool = True,
 ) -> list[Path]:
-    """Train and evaluate every run not already finished; returns the result files."""
+    """Train and evaluate every run not already finished; returns the result files.
+
+    With several processes (``--devices N``), every rank walks the same plan in the same order,
+    because each ``Trainer.fit`` is a collective call; only rank 0 clears work folders, writes
+    result files and predictions, and says what it does.
+    """
+    is_main = process_rank() == 0
+    say = _say if is_main else (lambda message: None)
     data: dict[str, TaskData] = {}
     data_fingerprints: dict[str, str] = {}  # hashed once per task, before its data is read
     written = []
     total = len(runs)
     for position, run in enumerate(runs, 1):
-        target = run_dir(out_dir, setup.encoder_id, run)
+        owner = run_owner(setup, run)
+        target = run_dir(out_dir, owner, run)
         label = (
             f"[{position}/{total}] {run.task} {run.rep.name} @{run.rep.placement} f={run.fraction:g} seed={run.seed}"
         )
         spec = specs[run.task]
-        hp = spec.variant(run.variant, run.hp_profile)[1] if run.variant else spec.hp(run.hp_profile)
+        hp = spec.variant_hp(run.variant, run.hp_profile) if run.variant else spec.hp(run.hp_profile)
         if run.task not in data_fingerprints:
             data_fingerprints[run.task] = data_fingerprint(task_data_paths(spec, setup, data_roots or {}))
-        digest = inputs_digest(hp, setup.encoder_fingerprint, setup.vectors_fingerprint, data_fingerprints[run.task])
+        encoder_fingerprint = setup.encoder_fingerprint if run.reads_encoder else None
+        digest = inputs_digest(hp, encoder_fingerprint, setup.vectors_fingerprint, data_fingerprints[run.task])
         if _finished_with(target / RESULT_FILE, digest):
-            _say(f"{label}: done already, skipped")
+            say(f"{label}: done already, skipped")
             written.append(target / RESULT_FILE)
             continue
         if (target / RESULT_FILE).exists():
-            _say(f"{label}: finished earlier with other hyperparameters, encoder or word vectors; training again")
+            say(f"{label}: finished earlier with other hyperparameters, encoder or word vectors; training again")
         else:
-            _say(f"{label}: training")
+            say(f"{label}: training")
         if run.task not in data:
             data[run.task] = TaskData(spec, setup, data_roots or {}, cache_dir)
         task_data = data[run.task]
-        layer_source = task_data.layers(progress) if run.rep.elmo else None
-        work = cache_dir / "work" / setup.encoder_id / run.task / run.run_id
-        if work.exists():
+        layer_source = task_data.layers(progress and is_main) if run.rep.elmo else None
+        work = cache_dir / "work" / owner / run.task / run.run_id
+        if is_main and work.exists():
             shutil.rmtree(work)  # an interrupted earlier attempt: start this run afresh
         started = time.time()
         torch.set_num_threads(max(1, torch.get_num_threads()))
@@ -190,35 +228,74 @@ def execute(
             seed=run.seed,
             train_fraction=run.fraction,
             trainer_options=trainer_options,
-            progress=progress,
+            progress=progress and is_main,
         )
-        predictions = result.pop("predictions")
-        record = {
-            **run.describe(),
-            "encoder": setup.encoder_id,
-            "encoder_description": setup.description,
-            "hp": hp,
-            "inputs_digest": digest,
-            "metric": spec.metric,
-            "metric_label": spec.metric_label,
-            "data": {k: str(v) for k, v in task_data.paths.items()},
-            **result,
-            "wall_seconds": time.time() - started,
-            "versions": versions(),
-        }
-        if "test" in predictions:
-            write_predictions_pickle(target / PREDICTIONS_FILE, *predictions["test"])
-        for name in ("dev", "test"):
-            src = work / "predictions" / f"{name}{task_data.task.predictions_suffix}"
-            if src.exists():
-                target.mkdir(parents=True, exist_ok=True)
-                shutil.copyfile(src, target / src.name)
-        metrics_csv = work / "logs" / "metrics.csv"
-        if metrics_csv.exists():
-            shutil.copyfile(metrics_csv, target / "training_log.csv")
-        atomic_write_json(target / RESULT_FILE, record)  # last: its presence marks the run finished
-        shutil.rmtree(work, ignore_errors=True)
-        main = record["metrics"].get("test", record["metrics"].get("dev", {})).get(spec.metric)
-        _say(f"{label}: {spec.metric}={main:.2f} ({record['wall_seconds']:.0f}s)")
+        if not is_main:
+            continue  # rank 0 scored the run and writes its result
+        record = _write_result(target, work, run, spec, setup, owner, task_data, hp, digest,
+                               data_fingerprints[run.task], result, started)
         written.append(target / RESULT_FILE)
+        main = record["metrics"].get("test", record["metrics"].get("dev", {})).get(spec.metric)
+        say(f"{label}: {spec.metric}={main:.2f} ({record['wall_seconds']:.0f}s)")
     return written
+
+
+def constant_prediction(predictions) -> bool:
+    """Whether a system gave every instance the same answer: one class for all pairs, one tag for every
+    token, no clusters for any document (a head stuck at a degenerate solution)."""
+    if len(predictions) < 2:
+        return False
+    seen: set[str] = set()
+    for prediction in predictions:
+        for item in prediction if isinstance(prediction, (list, tuple)) else [prediction]:
+            seen.add(repr(item))
+            if len(seen) > 1:
+                return False
+    return True
+
+
+def _write_result(target: Path, work: Path, run: PlannedRun, spec: TaskSpec, setup: EncoderSetup, owner: str,
+                  task_data: TaskData, hp: dict, digest: str, fingerprint: str, result: dict,
+                  started: float) -> dict:
+    """Copy a finished run's predictions and log out of its work folder and write its result file
+    (last: its presence marks the run finished). Everything written is data: JSON, CSV and the
+    official scorers' prediction files; no machine paths."""
+    task = task_data.task
+    predictions = result.pop("predictions")
+    statistics = {
+        split: task.score_statistics(instances, preds) for split, (instances, preds) in predictions.items()
+    }
+    evaluated = predictions.get("test") or predictions.get("dev")
+    record = {
+        **run.describe(),
+        "degenerate": "one constant prediction for every evaluation instance"
+        if evaluated and constant_prediction(evaluated[1]) else None,
+        "encoder": owner,
+        "encoder_description": setup.description if run.reads_encoder else {
+            "kind": "word-only baseline", "word_vectors": setup.description.get("baseline_vectors")},
+        "encoder_fingerprint": setup.encoder_fingerprint if run.reads_encoder else None,
+        "vectors_fingerprint": setup.vectors_fingerprint,
+        "hp": hp,
+        "inputs_digest": digest,
+        "metric": spec.metric,
+        "metric_label": spec.metric_label,
+        "spec": spec.snapshot(),
+        "data_source": {**task_data.source, "fingerprint": fingerprint},
+        **result,
+        "wall_seconds": time.time() - started,
+        "versions": versions(),
+    }
+    target.mkdir(parents=True, exist_ok=True)
+    if task.statistics_aggregate and all(v is not None for v in statistics.values()):
+        write_statistics(target / STATISTICS_FILE, task.statistics_aggregate, statistics)
+        record["statistics"] = {"file": STATISTICS_FILE, "aggregate": task.statistics_aggregate}
+    for name in ("dev", "test"):
+        src = work / "predictions" / f"{name}{task.predictions_suffix}"
+        if src.exists():
+            shutil.copyfile(src, target / src.name)
+    metrics_csv = work / "logs" / "metrics.csv"
+    if metrics_csv.exists():
+        shutil.copyfile(metrics_csv, target / "training_log.csv")
+    atomic_write_json(target / RESULT_FILE, record)
+    shutil.rmtree(work, ignore_errors=True)
+    return record

@@ -3,15 +3,15 @@ from __future__ import annotations
 
 import json
 import os
-import pickle
 import platform
 import subprocess
 import tempfile
+import warnings
 from pathlib import Path
 from typing import Any
 
 RESULT_FILE = "result.json"
-PREDICTIONS_FILE = "test_predictions.pkl"
+STATISTICS_FILE = "statistics.json"
 
 
 def atomic_write_bytes(path: Path, data: bytes) -> None:
@@ -33,23 +33,47 @@ def atomic_write_json(path: Path, obj: Any) -> None:
     atomic_write_bytes(path, (json.dumps(obj, indent=2, sort_keys=True, default=str) + "\n").encode())
 
 
-def write_predictions_pickle(path: Path, instances, predictions) -> None:
-    atomic_write_bytes(path, pickle.dumps({"instances": list(instances), "predictions": list(predictions)},
-                                          protocol=pickle.HIGHEST_PROTOCOL))
+def write_statistics(path: Path, aggregate: str, statistics: dict) -> None:
+    """Per-instance score statistics of each evaluated split (``{split: [n, k] array}``) and the name
+    of the aggregate that turns their sums into the metric: all the report needs for significance
+    tests and intervals, as plain JSON (data only, never code)."""
+    payload = {"aggregate": aggregate, "splits": {k: v.tolist() for k, v in statistics.items()}}
+    atomic_write_bytes(path, (json.dumps(payload, separators=(",", ":")) + "\n").encode())
 
 
-def read_predictions_pickle(path: Path) -> tuple[list, list]:
-    with open(path, "rb") as handle:
-        data = pickle.load(handle)  # our own files, written by write_predictions_pickle
-    return data["instances"], data["predictions"]
+def read_statistics(path: Path):
+    """``(aggregate name, {split: [n, k] float array})`` from :func:`write_statistics`'s file."""
+    import numpy as np
+
+    with open(path, encoding="utf-8") as handle:
+        payload = json.load(handle)
+    return payload["aggregate"], {k: np.asarray(v, dtype=float).reshape(len(v), -1)
+                                  for k, v in payload["splits"].items()}
+
+
+def result_files(root: str | Path) -> list[Path]:
+    """Every ``result.json`` under ``root``, found without following symbolic links (a results folder
+    handed to you may link anywhere; only what is really inside it is read)."""
+    root = Path(root)
+    found = []
+    for folder, dirs, files in os.walk(root, followlinks=False):
+        dirs.sort()
+        if RESULT_FILE in files and not (Path(folder) / RESULT_FILE).is_symlink():
+            found.append(Path(folder) / RESULT_FILE)
+    return sorted(found)
 
 
 def load_results(root: str | Path) -> list[dict]:
-    """Every finished run under ``root`` (``**/result.json``), with ``_dir`` set to its folder."""
+    """Every finished run under ``root``, with ``_dir`` set to its folder. A result file that is not
+    JSON is named in a warning and skipped: one bad file does not hide the others."""
     out = []
-    for path in sorted(Path(root).glob(f"**/{RESULT_FILE}")):
-        with open(path, encoding="utf-8") as handle:
-            record = json.load(handle)
+    for path in result_files(root):
+        try:
+            with open(path, encoding="utf-8") as handle:
+                record = json.load(handle)
+        except (OSError, ValueError) as err:
+            warnings.warn(f"{path}: not a readable result file ({err}); skipped", stacklevel=2)
+            continue
         record["_dir"] = str(path.parent)
         out.append(record)
     return out

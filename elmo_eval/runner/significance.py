@@ -75,3 +75,34 @@ def paired_permutation_test_pooled(metric_from_totals: Callable[[np.ndarray], np
     extreme = int((np.abs(np.mean(permuted, axis=0)) >= abs(diff) - 1e-12).sum())
     return {"difference": diff, "p_value": (extreme + 1) / (samples + 1), "samples": samples,
             "seeds": len(stats_a), "test": "paired approximate randomisation (two-sided, pooled counts)"}
+
+
+def significance_from_results(base: Sequence[dict], elmo: Sequence[dict], split: str, samples: int) -> dict | None:
+    """The pooled test between two groups of result records (seeds paired by seed value), from the
+    per-instance statistics files the runs wrote (data only: no task code, no pickles). None when a
+    run has no statistics for ``split`` or the two sides scored different instance sets."""
+    from pathlib import Path
+
+    from elmo_eval.metrics.pooled import aggregate
+    from elmo_eval.runner.results import read_statistics
+
+    seeds = sorted({r["seed"] for r in base} & {r["seed"] for r in elmo})
+    stats_a, stats_b, names = [], [], set()
+    for seed in seeds:
+        for runs, into in ((elmo, stats_a), (base, stats_b)):
+            record = next(r for r in runs if r["seed"] == seed)
+            entry = record.get("statistics") or {}
+            name_in_folder = str(entry.get("file", ""))
+            path = Path(record["_dir"]) / name_in_folder
+            # only a plain file inside the run's own folder: a handed-over results folder is not trusted
+            if not entry or Path(name_in_folder).name != name_in_folder or path.is_symlink() or not path.is_file():
+                return None
+            name, splits = read_statistics(path)
+            if split not in splits:
+                return None
+            names.add(name)
+            into.append(splits[split])
+    if not seeds or len(names) != 1 or len({s.shape for s in stats_a + stats_b}) != 1:
+        return None
+    name = names.pop()
+    return paired_permutation_test_pooled(lambda totals: aggregate(name, totals), stats_a, stats_b, samples=samples)

@@ -35,6 +35,8 @@ import numpy as np
 import torch
 from torch import nn
 
+from elmo_eval.metrics.pooled import aggregate
+
 Text = list[str] | list[list[str]]
 
 
@@ -45,6 +47,7 @@ class Task(ABC):
     text_fields: ClassVar[tuple[str, ...]] = ("tokens",)
     main_metric: ClassVar[str]
     predictions_suffix: ClassVar[str] = ".txt"
+    statistics_aggregate: ClassVar[str | None] = None  # a name in elmo_eval.metrics.pooled.AGGREGATES
 
     def __init__(self, options: dict[str, Any] | None = None):
         self.options = dict(options or {})
@@ -118,8 +121,9 @@ class Task(ABC):
         return None
 
     def metric_from_statistics(self, totals: np.ndarray) -> np.ndarray:
-        """Summed statistics ``[..., k]`` -> the main metric ``[...]``."""
-        raise NotImplementedError
+        """Summed statistics ``[..., k]`` -> the main metric ``[...]``, by the aggregate the task names
+        (:data:`elmo_eval.metrics.pooled.AGGREGATES`), so a report needs only the name."""
+        return aggregate(self.statistics_aggregate, totals)
 
 
 TASK_REGISTRY: dict[str, str] = {
@@ -131,6 +135,11 @@ TASK_REGISTRY: dict[str, str] = {
     "srl": "elmo_eval.tasks.srl:SrlTask",
     "coref": "elmo_eval.tasks.coref:CorefTask",
 }
+
+
+def build_task(spec) -> Task:
+    """The task object a spec names (``spec.task``), with the spec's ``data.options``."""
+    return load_task_class(spec.task)(spec.data.get("options", {}))
 
 
 def load_task_class(reference: str) -> type[Task]:

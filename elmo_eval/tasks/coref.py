@@ -29,7 +29,6 @@ import torch
 
 from elmo_eval.heads.coref import CorefHead, clusters_from_antecedents
 from elmo_eval.metrics.coref import coref_scores, document_counts
-from elmo_eval.metrics.pooled import conll_coref_from_counts
 from elmo_eval.readers.conll2012 import Document, Sentence, read_conll2012
 from elmo_eval.tasks.base import Task
 
@@ -43,6 +42,7 @@ class CorefTask(Task):
     name = "coref"
     text_fields = ("document",)
     main_metric = "conll_f1"
+    statistics_aggregate = "conll_coref"
     predictions_suffix = ".conll"
 
     # --- data -----------------------------------------------------------------------
@@ -109,8 +109,6 @@ class CorefTask(Task):
                 counts[m].recall_num, counts[m].recall_den, counts[m].precision_num, counts[m].precision_den)])
         return np.array(rows, dtype=float)
 
-    def metric_from_statistics(self, totals: np.ndarray) -> np.ndarray:
-        return conll_coref_from_counts(totals)
 
     def write_predictions(self, path: str | Path, instances: Sequence[Document],
                           predictions: Sequence[Clusters]) -> None:

@@ -16,7 +16,6 @@ import torch
 
 from elmo_eval.heads.crf_tagger import CrfTagger
 from elmo_eval.metrics.conlleval import conlleval_scores
-from elmo_eval.metrics.pooled import f1_from_counts
 from elmo_eval.readers.conll2003 import NerSentence, convert_tags, read_conll2003
 from elmo_eval.tasks.base import Task
 
@@ -26,6 +25,7 @@ SCHEMES = ("BIOES", "BIO")
 class NerTask(Task):
     name = "ner"
     main_metric = "f1"
+    statistics_aggregate = "f1"
     predictions_suffix = ".conll"
 
     def __init__(self, options: dict | None = None):
@@ -97,8 +97,6 @@ class NerTask(Task):
             rows.append([s["correct"], s["predicted_entities"], s["gold_entities"]])
         return np.array(rows, dtype=float)
 
-    def metric_from_statistics(self, totals: np.ndarray) -> np.ndarray:
-        return f1_from_counts(totals)
 
     def write_predictions(self, path: str | Path, instances: Sequence[NerSentence],
                           predictions: Sequence[list[str]]) -> None:

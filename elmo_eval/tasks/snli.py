@@ -16,7 +16,6 @@ import torch
 
 from elmo_eval.heads.esim import EsimHead
 from elmo_eval.metrics.accuracy import accuracy
-from elmo_eval.metrics.pooled import accuracy_from_counts
 from elmo_eval.readers.snli import SNLI_LABELS, SnliPair, SnliReadReport, read_snli
 from elmo_eval.tasks.base import Task
 
@@ -27,6 +26,7 @@ class SnliTask(Task):
     name = "snli"
     text_fields = ("premise", "hypothesis")
     main_metric = "accuracy"
+    statistics_aggregate = "accuracy"
     predictions_suffix = ".tsv"
 
     # the label set is fixed by the corpus, so no vocabulary is learned from training data
@@ -65,8 +65,6 @@ class SnliTask(Task):
         """``[n, (correct, 1)]``."""
         return np.array([[float(i.label == p), 1.0] for i, p in zip(instances, predictions)])
 
-    def metric_from_statistics(self, totals: np.ndarray) -> np.ndarray:
-        return accuracy_from_counts(totals)
 
     def write_predictions(self, path: str | Path, instances: Sequence[SnliPair], predictions: Sequence[str]) -> None:
         with open(path, "w", encoding="utf-8") as handle:

@@ -23,7 +23,6 @@ import numpy as np
 import torch
 
 from elmo_eval.heads.bidaf import BidafHead
-from elmo_eval.metrics.pooled import mean_from_counts
 from elmo_eval.metrics.squad import squad_scores, token_f1
 from elmo_eval.readers.squad import SquadQuestion, SquadReadReport, read_squad
 from elmo_eval.tasks.base import Task
@@ -37,6 +36,7 @@ class SquadTask(Task):
     name = "squad"
     text_fields = ("passage", "question")
     main_metric = "f1"
+    statistics_aggregate = "mean"
     predictions_suffix = ".json"
 
     def __init__(self, options: dict | None = None):
@@ -107,8 +107,6 @@ class SquadTask(Task):
         """``[n, (f1, 1)]``: each question's F1 (max over its gold answers)."""
         return np.array([[max(token_f1(p, g) for g in q.answers), 1.0] for q, p in zip(instances, predictions)])
 
-    def metric_from_statistics(self, totals: np.ndarray) -> np.ndarray:
-        return mean_from_counts(totals)
 
     def write_predictions(self, path: str | Path, instances: Sequence[SquadQuestion],
                           predictions: Sequence[str]) -> None:

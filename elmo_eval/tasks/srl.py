@@ -24,7 +24,6 @@ import numpy as np
 import torch
 
 from elmo_eval.heads.srl_tagger import SrlTagger
-from elmo_eval.metrics.pooled import f1_from_counts
 from elmo_eval.metrics.srl_eval import bio_to_column, evaluate_propositions, write_props
 from elmo_eval.readers.conll2005 import read_conll2005
 from elmo_eval.readers.conll2012 import Sentence, read_conll2012
@@ -66,6 +65,7 @@ def sentence_instances(index: int, sentence: Sentence) -> list[SrlInstance]:
 class SrlTask(Task):
     name = "srl"
     main_metric = "f1"
+    statistics_aggregate = "f1"
     predictions_suffix = ".props"
 
     def __init__(self, options: dict | None = None):
@@ -161,8 +161,6 @@ class SrlTask(Task):
             rows.append([r["correct"], r["correct"] + r["excess"], r["correct"] + r["missed"]])
         return np.array(rows, dtype=float)
 
-    def metric_from_statistics(self, totals: np.ndarray) -> np.ndarray:
-        return f1_from_counts(totals)
 
     def write_predictions(self, path: str | Path, instances: Sequence[SrlInstance],
                           predictions: Sequence[list[str]]) -> None:

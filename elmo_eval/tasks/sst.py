@@ -17,7 +17,6 @@ import torch
 
 from elmo_eval.heads.bcn import BiattentiveClassifier
 from elmo_eval.metrics.accuracy import accuracy
-from elmo_eval.metrics.pooled import accuracy_from_counts
 from elmo_eval.readers.sst import NUM_CLASSES, SstSentence, binary_label, read_sst
 from elmo_eval.tasks.base import Task
 
@@ -34,6 +33,7 @@ class SstInstance:
 class SstTask(Task):
     name = "sst"
     main_metric = "accuracy"
+    statistics_aggregate = "accuracy"
 
     def __init__(self, options: dict | None = None):
         super().__init__(options)
@@ -84,8 +84,6 @@ class SstTask(Task):
         """``[n, (correct, 1)]``."""
         return np.array([[float(i.label == p), 1.0] for i, p in zip(instances, predictions)])
 
-    def metric_from_statistics(self, totals: np.ndarray) -> np.ndarray:
-        return accuracy_from_counts(totals)
 
     def write_predictions(self, path: str | Path, instances: Sequence[SstInstance], predictions: Sequence[int]) -> None:
         Path(path).write_text("".join(f"{i.sentence_index}\t{i.label}\t{p}\n" for i, p in zip(instances, predictions)),

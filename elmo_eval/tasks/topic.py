@@ -16,7 +16,6 @@ import torch
 
 from elmo_eval.heads.topic import TopicClassifier
 from elmo_eval.metrics.classification import classification_scores
-from elmo_eval.metrics.pooled import accuracy_from_counts
 from elmo_eval.readers.agnews import CLASS_NAMES, NewsExample, read_agnews
 from elmo_eval.tasks.base import Task
 
@@ -26,6 +25,7 @@ NUM_CLASSES = len(CLASS_NAMES)
 class TopicTask(Task):
     name = "topic"
     main_metric = "accuracy"
+    statistics_aggregate = "accuracy"
 
     def read(self, path: str | Path) -> list[NewsExample]:
         return read_agnews(path)
@@ -51,8 +51,6 @@ class TopicTask(Task):
         """``[n, (correct, 1)]``."""
         return np.array([[float(i.label == p), 1.0] for i, p in zip(instances, predictions)])
 
-    def metric_from_statistics(self, totals: np.ndarray) -> np.ndarray:
-        return accuracy_from_counts(totals)
 
     def write_predictions(self, path: str | Path, instances: Sequence[NewsExample], predictions: Sequence[int]) -> None:
         Path(path).write_text("".join(f"{i.index}\t{i.label}\t{p}\n" for i, p in zip(instances, predictions)),

@@ -5,7 +5,7 @@ import torch
 from torch import nn
 
 from elmo_eval.modules.char_cnn_embedder import CharCNNEmbedder
-from elmo_eval.representations import Representation
+from elmo_eval.representations.modules import Representation
 from elmo_eval.training.fields import TextBatch
 from elmo_eval.word_vectors import WordEmbedding
 

@@ -18,7 +18,7 @@ from pytorch_lightning.callbacks import EarlyStopping, ModelCheckpoint
 from pytorch_lightning.loggers import CSVLogger
 from torch.utils.data import DataLoader
 
-from elmo_eval.training.config import RepresentationConfig
+from elmo_eval.representations.config import RepresentationConfig
 from elmo_eval.training.fields import Batch, Collator, flatten_text
 from elmo_eval.training.model import TaskModel
 from elmo_eval.word_vectors import PretrainedVectors, Vocabulary
@@ -134,7 +134,7 @@ def train_and_evaluate(
         trainer.fit(model, train_loader, dev_loader)
     fit_seconds = time.time() - started
     if checkpoint.best_model_path:
-        state = torch.load(checkpoint.best_model_path, map_location="cpu", weights_only=False)["state_dict"]
+        state = torch.load(checkpoint.best_model_path, map_location="cpu", weights_only=True)["state_dict"]
         model.load_state_dict(state)
     result = {
         "metrics": {},

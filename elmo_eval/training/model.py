@@ -12,8 +12,8 @@ import torch
 from torch import nn
 
 from elmo_eval.modules.char_cnn_embedder import CharCNNEmbedder
-from elmo_eval.representations import build_representation
-from elmo_eval.training.config import RepresentationConfig
+from elmo_eval.representations.modules import build_representation
+from elmo_eval.representations.config import RepresentationConfig
 from elmo_eval.training.embedder import TokenEmbedder
 from elmo_eval.training.fields import Batch
 from elmo_eval.word_vectors import PretrainedVectors, Vocabulary, WordEmbedding

@@ -1,0 +1,147 @@
+"""The report from result files alone: two encoders and a shared baseline, flags, ranking, safety.
+
+The result folders here are written by hand in the runner's format (no training), so every number
+in the expected tables is known.
+"""
+from __future__ import annotations
+
+import json
+import pickle
+
+import pandas as pd
+import pytest
+
+from elmo_eval.runner.report import build_report
+from elmo_eval.runner.results import write_statistics
+
+SETUP = {"elmo_placement": "input", "l2_lambda": 0.001, "tables": ["table1", "ablations"]}
+PAPER = {"table1": {"baseline": 90.0, "elmo": 92.0}}
+
+
+def _spec(task: str) -> dict:
+    return {"name": task, "task": f"somewhere:{task.title()}", "title": task, "metric": "accuracy",
+            "metric_label": "Accuracy", "setup": SETUP, "paper": PAPER, "file": f"{task}.toml", "sha256": "0" * 64}
+
+
+def _write_run(root, owner, task, rep, seed, correct: list[int], dev_history=None, degenerate=None):
+    """One finished run: result.json plus its per-instance statistics (accuracy counts)."""
+    import numpy as np
+
+    elmo = None if rep == "baseline" else "scalar_mix"
+    name = "baseline" if rep == "baseline" else "elmo_mix_l0.001"
+    folder = root / "runs" / owner / task / f"{name}-input-s{seed}"
+    folder.mkdir(parents=True)
+    stats = np.array([[c, 1.0] for c in correct])
+    write_statistics(folder / "statistics.json", "accuracy", {"test": stats})
+    acc = 100.0 * sum(correct) / len(correct)
+    record = {
+        "task": task, "run_id": folder.name, "seed": seed, "fraction": 1.0, "variant": None, "hp_profile": "tiny",
+        "tables": ["table1"], "encoder": owner, "metric": "accuracy", "metric_label": "Accuracy",
+        "representation": {"name": name, "elmo": elmo, "l2_lambda": 0.001 if elmo else 0.0, "layer_norm": False,
+                           "placement": "input", "word": True, "char_cnn": None},
+        "hp": {"char_cnn": False}, "spec": _spec(task), "vectors_fingerprint": "v" * 40,
+        "encoder_fingerprint": None if elmo is None else owner * 4,
+        "encoder_description": {"kind": "test encoder" if elmo else "word-only baseline", "layers": 3, "dim": 8},
+        "data_source": {"kind": "world", "version": "1.9", "size": "tiny", "fingerprint": f"d-{task}"},
+        "metrics": {"dev": {"accuracy": acc}, "test": {"accuracy": acc}},
+        "dev_history": dev_history or [{"epoch": 0, "accuracy": acc}], "degenerate": degenerate,
+        "statistics": {"file": "statistics.json", "aggregate": "accuracy"}, "layer_weights": {},
+        "wall_seconds": 1.0,
+    }
+    (folder / "result.json").write_text(json.dumps(record))
+    return folder
+
+
+@pytest.fixture
+def two_encoders(tmp_path):
+    """Encoder 'strong' beats 'weak' on both tasks; one shared baseline; 'weak' also has a third task
+    that 'strong' lacks, and one of its seeds sits at the floor."""
+    root = tmp_path / "results"
+    n = 40
+    for seed in range(3):
+        for task in ("alpha", "beta"):
+            _write_run(root, "baseline-vvvv", task, "baseline", seed, [1] * 20 + [0] * 20)
+            _write_run(root, "strong", task, "elmo", seed, [1] * (30 + seed) + [0] * (n - 30 - seed))
+        floor = [{"epoch": 0, "accuracy": 0.0}] if seed == 0 else None
+        _write_run(root, "weak", "alpha", "elmo", seed, [1] * 22 + [0] * 18, dev_history=floor)
+        _write_run(root, "weak", "beta", "elmo", seed, [1] * 24 + [0] * 16)
+        _write_run(root, "weak", "gamma", "elmo", seed, [1] * 39 + [0])
+        _write_run(root, "baseline-vvvv", "gamma", "baseline", seed, [1] * 10 + [0] * 30,
+                   degenerate="one constant prediction for every evaluation instance")
+    return root
+
+
+def test_leaderboard_ranks_on_common_tasks_with_one_shared_baseline(two_encoders):
+    build_report(two_encoders, samples=200)
+    board = pd.read_csv(two_encoders / "leaderboard.csv")
+    assert list(board["encoder"][:2]) == ["strong", "weak"]  # ranked by the common-task average
+    assert board["kind"].iloc[-1] == "baseline" and (board["kind"] == "baseline").sum() == 1
+    # 'strong' lacks gamma, so the average is over alpha and beta for every row
+    assert set(board["average_tasks"]) == {"alpha beta"}
+    strong = board.iloc[0]
+    assert strong["average"] == pytest.approx(77.5)  # seeds at 75, 77.5 and 80 on both tasks
+    assert strong["gain_over_baseline"] == pytest.approx(strong["average"] - 50.0)
+    assert strong["alpha_seeds"] == 3 and strong["alpha_ci_low"] < strong["alpha_mean"] < strong["alpha_ci_high"]
+    page = (two_encoders / "leaderboard.md").read_text()
+    assert "Ranked by the average over the tasks every row has: alpha, beta." in page
+
+
+def test_per_encoder_folders_flags_and_encoder_columns(two_encoders):
+    build_report(two_encoders, samples=200)
+    for encoder in ("strong", "weak"):
+        table = pd.read_csv(two_encoders / encoder / "table1.csv")
+        assert set(table["encoder"]) == {encoder}
+    weak = (two_encoders / "weak" / "table1.md").read_text()
+    assert "† alpha elmo_mix_l0.001 @input seed 0: dev metric at its floor" in weak
+    assert "† gamma baseline @input seed" in weak and "constant prediction" in weak
+    strong = (two_encoders / "strong" / "table1.md").read_text()
+    assert "| alpha |" in strong and "| gamma |" not in strong
+    summary = json.loads((two_encoders / "summary.json").read_text())
+    rows = {r["task"]: r for r in summary["table1"]["strong"]}
+    assert rows["alpha"]["p_value"] < 0.05 and rows["alpha"]["elmo_beats_baseline"]
+
+
+def test_one_seed_says_no_spread(tmp_path):
+    root = tmp_path / "results"
+    _write_run(root, "baseline-vvvv", "alpha", "baseline", 0, [1] * 20 + [0] * 20)
+    _write_run(root, "enc", "alpha", "elmo", 0, [1] * 35 + [0] * 5)
+    build_report(root, samples=200)
+    table = (root / "enc" / "table1.md").read_text()
+    assert "1 seed: no spread" in table and "(1 seed)" in table and "± 0.00" not in table
+
+
+def test_report_reads_no_pickle_and_follows_no_symlink(two_encoders, tmp_path, monkeypatch):
+    """A results folder handed over may hold a pickle and links out of it: neither is touched."""
+    outside = tmp_path / "outside" / "runs" / "evil" / "alpha" / "x"
+    outside.mkdir(parents=True)
+    (outside / "result.json").write_text("{not json")
+    (two_encoders / "runs" / "linked").symlink_to(tmp_path / "outside" / "runs" / "evil")
+    run = next((two_encoders / "runs" / "strong" / "alpha").iterdir())
+    (run / "test_predictions.pkl").write_bytes(pickle.dumps({"a": 1}))
+    (run / "statistics.json").rename(run / "real.json")
+    (run / "statistics.json").symlink_to(run / "real.json")  # a linked statistics file is not read either
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("the report must not unpickle anything")
+
+    monkeypatch.setattr(pickle, "load", refuse)
+    monkeypatch.setattr(pickle, "loads", refuse)
+    build_report(two_encoders, samples=50)
+    board = pd.read_csv(two_encoders / "leaderboard.csv")
+    assert "evil" not in set(board["encoder"])
+    rows = {r["task"]: r for r in json.loads((two_encoders / "summary.json").read_text())["table1"]["strong"]}
+    assert rows["alpha"]["p_value"] is None  # one side's statistics are a link: no test, not a wrong one
+    assert rows["beta"]["p_value"] is not None
+
+
+def test_report_needs_no_task_specs(two_encoders, monkeypatch):
+    """Tables come from the snapshots in the result files: loading a spec would fail here."""
+    import elmo_eval.specs as specs
+
+    def no_specs(*args, **kwargs):
+        raise AssertionError("the report must not load task specs")
+
+    monkeypatch.setattr(specs, "load_spec", no_specs)
+    monkeypatch.setenv("ELMO_EVAL_TASKS", "/nonexistent")
+    build_report(two_encoders, samples=50)
+    assert "| alpha | Accuracy | world 1.9 | 90.00 | 92.00 |" in (two_encoders / "strong" / "table1.md").read_text()
