@@ -23,13 +23,13 @@ def _spec(task: str) -> dict:
             "metric_label": "Accuracy", "setup": SETUP, "paper": PAPER, "file": f"{task}.toml", "sha256": "0" * 64}
 
 
-def _write_run(root, owner, task, rep, seed, correct: list[int], dev_history=None, degenerate=None):
+def _write_run(root, owner, task, rep, seed, correct: list[int], dev_history=None, degenerate=None, kind="world"):
     """One finished run: result.json plus its per-instance statistics (accuracy counts)."""
     import numpy as np
 
     elmo = None if rep == "baseline" else "scalar_mix"
     name = "baseline" if rep == "baseline" else "elmo_mix_l0.001"
-    folder = root / "runs" / owner / task / f"{name}-input-s{seed}"
+    folder = root / "runs" / owner / task / f"{name}-input-s{seed}-{kind}"
     folder.mkdir(parents=True)
     stats = np.array([[c, 1.0] for c in correct])
     write_statistics(folder / "statistics.json", "accuracy", {"test": stats})
@@ -42,7 +42,7 @@ def _write_run(root, owner, task, rep, seed, correct: list[int], dev_history=Non
         "hp": {"char_cnn": False}, "spec": _spec(task), "vectors_fingerprint": "v" * 40,
         "encoder_fingerprint": None if elmo is None else owner * 4,
         "encoder_description": {"kind": "test encoder" if elmo else "word-only baseline", "layers": 3, "dim": 8},
-        "data_source": {"kind": "world", "version": "1.9", "size": "tiny", "fingerprint": f"d-{task}"},
+        "data_source": {"kind": kind, "version": "1.9", "size": "tiny", "fingerprint": f"d-{kind}-{task}"},
         "metrics": {"dev": {"accuracy": acc}, "test": {"accuracy": acc}},
         "dev_history": dev_history or [{"epoch": 0, "accuracy": acc}], "degenerate": degenerate,
         "statistics": {"file": "statistics.json", "aggregate": "accuracy"}, "layer_weights": {},
@@ -145,3 +145,16 @@ def test_report_needs_no_task_specs(two_encoders, monkeypatch):
     monkeypatch.setenv("ELMO_EVAL_TASKS", "/nonexistent")
     build_report(two_encoders, samples=50)
     assert "| alpha | Accuracy | world 1.9 | 90.00 | 92.00 |" in (two_encoders / "strong" / "table1.md").read_text()
+
+
+def test_world_and_real_scores_are_never_averaged_together(tmp_path):
+    root = tmp_path / "results"
+    for kind, task in (("world", "alpha"), ("real", "beta")):
+        _write_run(root, "baseline-vvvv", task, "baseline", 0, [1] * 20 + [0] * 20, kind=kind)
+        _write_run(root, "enc", task, "elmo", 0, [1] * 30 + [0] * 10, kind=kind)
+    build_report(root, samples=50)
+    assert not (root / "leaderboard.csv").exists()
+    world = pd.read_csv(root / "leaderboard-world.csv")
+    real = pd.read_csv(root / "leaderboard-real.csv")
+    assert set(world["average_tasks"]) == {"alpha"} and set(real["average_tasks"]) == {"beta"}
+    assert "leaderboard-real.csv" in (root / "README.md").read_text()

@@ -27,7 +27,7 @@ def reproduction(tmp_path_factory):
     # a spec may be named or given as a file path (a tuned copy elsewhere): runs are keyed by its name
     kwargs = dict(tasks=["ner", str(SPEC_DIR / "snli.toml")], tables=["table1"], encoder=encoder,
                   encoder_name="random-tiny", world_size="tiny", out_dir=root / "results",
-                  cache_dir=root / "cache", progress=False, significance_samples=20)
+                  cache_dir=root / "cache", progress=False, significance_samples=20, use_world=True)
     first = reproduce("default", **kwargs)
     return root, kwargs, first
 
@@ -158,3 +158,41 @@ def test_world_bilm_is_keyed_by_corpus_and_training_options(tmp_path):
     other = world("w2", "the dog sat\n", '{"tasks": 0}')
     assert bilm_cache_name(other, "tiny").split("-")[-1] != names[0].split("-")[-1]
     assert bilm_cache_name(same_corpus[0], "tiny", {"epochs": 1}) != names[0]
+
+
+def test_an_encoder_without_real_data_stops_unless_the_world_is_asked_for(tmp_path, capsys):
+    """Official weights (or any encoder but the embedded default) never fall back to the world silently."""
+    from elmo_eval.cli import main
+    from elmo_eval.encoders.official_format import export_official
+    from elmo_eval.runner.api import MissingDataError
+
+    encoder = ElmoBiLM.from_options(TINY_BILM, seed=0)
+    with pytest.raises(MissingDataError, match="no real data for ner.*elmo-eval fetch.*data check.*--data world"):
+        reproduce("default", tasks=["ner"], tables=["table1"], encoder=encoder, world_size="tiny",
+                  out_dir=tmp_path / "r", cache_dir=tmp_path / "c", progress=False)
+    bilm = tmp_path / "bilm"
+    export_official(encoder, bilm)
+    args = ["reproduce", "--bilm", str(bilm), "--tasks", "ner", "--out", str(tmp_path / "r"), "--cache-dir",
+            str(tmp_path / "c"), "--data-dir", str(tmp_path / "nothing-registered"), "--dry-run"]
+    assert main(args) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "no real data for ner" in err
+    # asked for explicitly: the plan says, per task, which data it reads and what is finished
+    assert main([*args, "--data", "world", "--world-size", "tiny"]) == 0
+    out = capsys.readouterr().out
+    assert "ner: 2 runs (0 finished in" in out and "data: generated world world-tiny-seed0" in out
+
+
+def test_dry_run_names_real_data_and_its_fingerprint(tmp_path, capsys):
+    from elmo_eval.cli import main
+
+    for split in ("eng.train", "eng.testa", "eng.testb"):
+        (tmp_path / split).write_text("-DOCSTART- -X- -X- O\n\nEU NNP B-NP B-ORG\n")
+    bilm = tmp_path / "bilm"
+    from elmo_eval.encoders.official_format import export_official
+
+    export_official(ElmoBiLM.from_options(TINY_BILM, seed=0), bilm)
+    assert main(["reproduce", "--bilm", str(bilm), "--tasks", "ner", "--data", f"ner={tmp_path}", "--out",
+                 str(tmp_path / "r"), "--cache-dir", str(tmp_path / "c"), "--dry-run"]) == 0
+    out = capsys.readouterr().out
+    assert f"data: real data train={tmp_path / 'eng.train'}" in out and "sha256 " in out

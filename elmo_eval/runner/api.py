@@ -5,6 +5,7 @@ import sys
 import time
 from pathlib import Path
 
+from elmo_eval.runner.data import split_paths
 from elmo_eval.runner.encoders import (
     EncoderSetup,
     default_cache_dir,
@@ -57,8 +58,14 @@ def reproduce(profile: str = "default", *, out_dir=None, cache_dir=None, tasks=N
               hp_profile=None, fractions=None, options=None, weights=None,
               bilm_dir=None, encoder=None, encoder_name=None, glove=None, data_roots=None, world_seed: int = 0,
               shard_spec: str | None = None, dry_run: bool = False, trainer_options=None, progress: bool = True,
-              report: bool = True, significance_samples: int = 10000, world_size: str | None = None) -> dict:
-    """Plan the matrix, run what is not finished, rebuild the report. Returns a summary dict."""
+              report: bool = True, significance_samples: int = 10000, world_size: str | None = None,
+              use_world: bool | None = None) -> dict:
+    """Plan the matrix, run what is not finished, rebuild the report. Returns a summary dict.
+
+    Data: the embedded default (no encoder given) runs on the generated world. Any other encoder runs
+    on real data (``data_roots``) and stops with :class:`MissingDataError` for a task that has none,
+    unless ``use_world`` asks for the generated world for those tasks.
+    """
     if profile not in PRESETS:
         raise ValueError(f"unknown profile {profile!r}; known: {sorted(PRESETS)}")
     preset = dict(PRESETS[profile])
@@ -73,19 +80,25 @@ def reproduce(profile: str = "default", *, out_dir=None, cache_dir=None, tasks=N
     runs = build_plan(list(specs.values()), list(tables or preset["tables"]), seed_list,
                       hp_profile or preset["hp_profile"], list(fractions or preset["fractions"]))
     runs = shard(runs, shard_spec)
+    data_roots = {k: v if isinstance(v, dict) else Path(v) for k, v in (data_roots or {}).items()}
+    user_encoder = any(x is not None for x in (options, weights, bilm_dir, encoder))
+    if use_world is None:
+        use_world = not user_encoder
+    missing = [name for name in names if name not in data_roots]
+    if user_encoder and missing and not use_world:
+        raise MissingDataError(missing)
     summary = {"profile": profile, "runs": len(runs), "tasks": names, "out_dir": str(out_dir),
                "cache_dir": str(cache_dir)}
     if dry_run:
-        print_plan(runs, specs, preset, cache_dir, options or bilm_dir or encoder)
+        print_plan(runs, specs, preset, cache_dir, user_encoder, data_roots, out_dir, world_seed)
         return summary
     started = time.time()
     setup = resolve_setup(preset, cache_dir, options=options, weights=weights, bilm_dir=bilm_dir, encoder=encoder,
                           encoder_name=encoder_name, glove=glove, world_seed=world_seed,
-                          use_world=not data_roots, progress=progress)
+                          use_world=use_world, progress=progress)
     if process_rank() == 0:
         print(f"encoder {setup.encoder_id}: {len(runs)} runs -> {out_dir}", file=sys.stderr, flush=True)
-    roots = {k: v if isinstance(v, dict) else Path(v) for k, v in (data_roots or {}).items()}
-    written = execute(runs, specs, setup, out_dir, cache_dir, roots,
+    written = execute(runs, specs, setup, out_dir, cache_dir, data_roots,
                       trainer_options, progress)
     summary.update(finished=len(written), seconds=time.time() - started, encoder=setup.encoder_id)
     if report and process_rank() == 0:  # the other ranks of a multi-process run only train
@@ -93,24 +106,50 @@ def reproduce(profile: str = "default", *, out_dir=None, cache_dir=None, tasks=N
     return summary
 
 
-def print_plan(runs, specs, preset, cache_dir: Path, user_encoder) -> None:
-    """What ``--dry-run`` prints: the runs per task and table, and the caches they need."""
+class MissingDataError(ValueError):
+    """An encoder other than the embedded default, and tasks with no real data: say how to get it."""
+
+    def __init__(self, tasks: list[str]):
+        self.tasks = tasks
+        super().__init__(
+            f"no real data for {', '.join(tasks)}: get it with `elmo-eval fetch NAME` (public sets) or "
+            "`elmo-eval data check TASK PATH` (licensed ones), pass --data TASK=PATH, drop the task from --tasks, "
+            "or pass --data world to evaluate on the generated world")
+
+
+def print_plan(runs, specs, preset, cache_dir: Path, user_encoder: bool, data_roots: dict, out_dir: Path,
+               world_seed: int = 0) -> None:
+    """What ``--dry-run`` prints: the runs per task and table, the data each task reads, how many of
+    its runs are already in ``out_dir``, and the caches they need."""
     from collections import Counter
+
+    from elmo_eval.runner.execute import data_fingerprint
+    from elmo_eval.runner.results import RESULT_FILE
 
     print(f"{len(runs)} runs (hp profile {runs[0].hp_profile if runs else '-'}, "
           f"seeds {sorted({r.seed for r in runs})})")
     per_table = Counter(t for r in runs for t in r.tables)
     print("per table/figure: " + ", ".join(f"{t}={n}" for t, n in sorted(per_table.items())))
-    for task in specs:
+    world = cache_dir / f"world-{preset['world_size']}-seed{world_seed}"
+    for task, spec in specs.items():
         task_runs = [r for r in runs if r.task == task]
-        if task_runs:
-            reps = sorted({f"{r.rep.name}@{r.rep.placement}" + (f"[{r.variant}]" if r.variant else "")
-                           for r in task_runs})
-            print(f"  {task}: {len(task_runs)} runs: {', '.join(reps)}")
+        if not task_runs:
+            continue
+        reps = sorted({f"{r.rep.name}@{r.rep.placement}" + (f"[{r.variant}]" if r.variant else "")
+                       for r in task_runs})
+        done = sum(any((out_dir / "runs").glob(f"*/{task}/{r.run_id}/{RESULT_FILE}")) for r in task_runs)
+        if task in data_roots:
+            paths = split_paths(spec, data_roots[task])
+            present = {k: p for k, p in paths.items() if p.exists()}
+            data = (f"real data {', '.join(f'{k}={p}' for k, p in paths.items())}; sha256 "
+                    + (data_fingerprint(present)[:12] if len(present) == len(paths) else "- (files missing)"))
+        else:
+            data = f"generated world {world.name}"
+        print(f"  {task}: {len(task_runs)} runs ({done} finished in {out_dir}): {', '.join(reps)}")
+        print(f"    data: {data}")
     elmo_tasks = sorted({r.task for r in runs if r.rep.elmo})
     print(f"layer caches needed (one per task, shared by all its runs): {', '.join(elmo_tasks) or 'none'}")
     if not user_encoder:
-        world = cache_dir / f"world-{preset['world_size']}-seed0"
         bilms = sorted(cache_dir.glob(f"bilm-{preset['bilm_preset']}-{world.name}-*/weights.hdf5"))
         print(f"world: {world} ({'cached' if (world / 'world.json').exists() else 'to generate'}); "
               f"biLM: {'cached' if bilms and (world / 'world.json').exists() else 'to pretrain'} "

@@ -4,25 +4,31 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 
 from elmo_eval.runner.presets import PRESETS
 
 
-def _data_roots(pairs: list[str]) -> dict[str, str]:
-    out = {}
+def _data_roots(pairs: list[str]) -> tuple[dict[str, str], bool]:
+    """``--data TASK=PATH`` pairs, and whether ``--data world`` asked for the generated world."""
+    out, world = {}, False
     for pair in pairs or []:
+        if pair == "world":
+            world = True
+            continue
         task, sep, path = pair.partition("=")
         if not sep:
-            raise SystemExit(f"--data expects TASK=PATH, got {pair!r}")
+            print(f"elmo-eval reproduce: error: --data expects TASK=PATH or 'world', got {pair!r}", file=sys.stderr)
+            raise SystemExit(2)
         out[task] = path
-    return out
+    return out, world
 
 
 def run_reproduce(args: argparse.Namespace) -> int:
     from elmo_eval.runner.api import reproduce
     from elmo_eval.runner.execute import process_rank
 
-    roots = _data_roots(args.data)
+    roots, world_asked = _data_roots(args.data)
     trainer = {
         "accelerator": args.accelerator,
         "devices": args.devices,
@@ -37,7 +43,20 @@ def run_reproduce(args: argparse.Namespace) -> int:
 
         specs = [load_spec(name) for name in (args.tasks or available_specs())]
         roots = resolve_real_data(specs, roots, args.data_dir)
-    summary = reproduce(
+    from elmo_eval.runner.api import MissingDataError
+
+    try:
+        summary = _reproduce(args, reproduce, roots, trainer, world_asked)
+    except MissingDataError as err:
+        print(f"elmo-eval reproduce: {err}", file=sys.stderr)
+        return 2
+    if not args.dry_run and process_rank() == 0:
+        print(json.dumps(summary, indent=1))
+    return 0
+
+
+def _reproduce(args, reproduce, roots, trainer, world_asked):
+    return reproduce(
         args.profile,
         out_dir=args.out,
         cache_dir=args.cache_dir,
@@ -59,10 +78,8 @@ def run_reproduce(args: argparse.Namespace) -> int:
         progress=not args.no_progress,
         report=not args.no_report,
         significance_samples=args.significance_samples,
+        use_world=True if (args.world or world_asked) else None,
     )
-    if not args.dry_run and process_rank() == 0:
-        print(json.dumps(summary, indent=1))
-    return 0
 
 
 def run_report(args: argparse.Namespace) -> int:
@@ -107,7 +124,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--glove",
         help="GloVe-format word vectors for the baseline (default on the world: PPMI+SVD from the world's corpus)",
     )
-    rep.add_argument("--data", action="append", metavar="TASK=PATH", help="data folder of a task (real data)")
+    rep.add_argument("--data", action="append", metavar="TASK=PATH",
+                     help="data folder of a task (real data; the names `elmo-eval data check` accepts), or "
+                     "'world': run the tasks that have no real data on the generated world. An encoder other than "
+                     "the embedded default stops on a task without data unless told so")
     rep.add_argument("--data-dir", help="asset data directory (default $ELMO_EVAL_DATA or ~/.cache/elmo-eval)")
     rep.add_argument("--world", action="store_true",
                      help="use the generated world's data even where real data is fetched or registered")

@@ -73,8 +73,9 @@ def _encoder_meta(rs: ResultSet, encoder: str) -> dict:
             "corpus": desc.get("corpus", "–"), "corpus tokens": desc.get("corpus_tokens")}
 
 
-def leaderboard(rs: ResultSet, out: Path) -> tuple[str, list[dict]]:
-    """Write ``leaderboard.md`` / ``leaderboard.csv`` into ``out``; return the Markdown and the rows."""
+def leaderboard(rs: ResultSet, out: Path, name: str = "leaderboard", title: str = "Leaderboard across encoders"
+                ) -> tuple[str, list[dict]]:
+    """Write ``<name>.md`` / ``<name>.csv`` into ``out``; return the Markdown and the rows."""
     rows: list[dict] = []
     baselines: dict[tuple, dict] = {}
     for encoder in rs.encoders:
@@ -137,5 +138,4 @@ def leaderboard(rs: ResultSet, out: Path) -> tuple[str, list[dict]]:
         "kept in the mean and named in the encoder's Table 1.",
         "Data per task: " + "; ".join(data) + ".",
     ]
-    return write_table(out, "leaderboard", pd.DataFrame(display), pd.DataFrame(numbers),
-                       "Leaderboard across encoders", notes), numbers
+    return write_table(out, name, pd.DataFrame(display), pd.DataFrame(numbers), title, notes), numbers

@@ -70,7 +70,18 @@ def build_report(results_dir: str | Path, name: str | None = None, samples: int 
         raise ValueError(f"{len(old)} result files predate the spec snapshot (e.g. {old[0]}): train them again "
                          "with `elmo-eval reproduce` (finished runs of the current format are kept)")
     rs = ResultSet(records)
-    board, board_rows = leaderboard(rs, out)
+    # never one average over generated-world and real-data scores: one leaderboard per kind of data
+    kinds = sorted({(r.get("data_source") or {}).get("kind", "unknown") for r in records})
+    for stale in out.glob("leaderboard*.*"):
+        stale.unlink()
+    board, board_rows = "", []
+    for kind in kinds:
+        subset = ResultSet([r for r in records if (r.get("data_source") or {}).get("kind", "unknown") == kind])
+        suffix = "" if len(kinds) == 1 else f"-{kind}"
+        text, rows = leaderboard(subset, out, f"leaderboard{suffix}",
+                                 "Leaderboard across encoders" + (f" ({kind} data)" if suffix else ""))
+        board += text + "\n"
+        board_rows += [{**row, "data_kind": kind} for row in rows]
     summary = {"encoders": rs.encoders, "tasks": rs.tasks, "runs": len(records), "leaderboard": board_rows,
                "table1": {}}
     links = []
@@ -81,7 +92,9 @@ def build_report(results_dir: str | Path, name: str | None = None, samples: int 
     seconds = sum(r.get("wall_seconds", 0.0) for r in records)
     title = name or out.name
     page = (f"# elmo-eval report: {title}\n\n{len(records)} finished runs, {seconds / 60:.1f} minutes of training "
-            f"in total. Data: [leaderboard.csv](leaderboard.csv), [summary.json](summary.json).\n\n"
+            f"in total. Data: "
+            + ", ".join(f"[{p.name}]({p.name})" for p in sorted(out.glob("leaderboard*.csv")))
+            + ", [summary.json](summary.json).\n\n"
             + board + "\n## Encoders\n\n" + "\n".join(links) + "\n\n## Sources\n\n"
             + "".join(f"- {s}\n" for s in _sources(rs)))
     (out / "README.md").write_text(page, encoding="utf-8")
