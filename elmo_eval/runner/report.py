@@ -15,6 +15,7 @@ from pathlib import Path
 
 from elmo_eval.runner.comparisons import BOOK
 from elmo_eval.runner.figures import figure1, figure2
+from elmo_eval.runner.html_page import write_page
 from elmo_eval.runner.leaderboard import leaderboard
 from elmo_eval.runner.report_tables import columns_table, gain_table, variants_table
 from elmo_eval.runner.results import load_results
@@ -84,20 +85,21 @@ def build_report(results_dir: str | Path, name: str | None = None, samples: int 
         board_rows += [{**row, "data_kind": kind} for row in rows]
     summary = {"encoders": rs.encoders, "tasks": rs.tasks, "runs": len(records), "leaderboard": board_rows,
                "table1": {}}
-    links = []
+    links, pages = [], {}
     for encoder in rs.encoders:
         folder = encoder_folder(encoder)
-        _, summary["table1"][encoder] = encoder_report(rs, encoder, out / folder, samples)
+        pages[folder], summary["table1"][encoder] = encoder_report(rs, encoder, out / folder, samples)
         links.append(f"- [{encoder}]({folder}/README.md)")
     seconds = sum(r.get("wall_seconds", 0.0) for r in records)
     title = name or out.name
     page = (f"# elmo-eval report: {title}\n\n{len(records)} finished runs, {seconds / 60:.1f} minutes of training "
             f"in total. Data: "
             + ", ".join(f"[{p.name}]({p.name})" for p in sorted(out.glob("leaderboard*.csv")))
-            + ", [summary.json](summary.json).\n\n"
+            + ", [summary.json](summary.json); a sortable page: [leaderboard.html](leaderboard.html).\n\n"
             + board + "\n## Encoders\n\n" + "\n".join(links) + "\n\n## Sources\n\n"
             + "".join(f"- {s}\n" for s in _sources(rs)))
     (out / "README.md").write_text(page, encoding="utf-8")
+    write_page(out, page, pages, f"elmo-eval report: {title}")
     (out / "summary.json").write_text(json.dumps(summary, indent=2, default=str) + "\n", encoding="utf-8")
     return out / "README.md"
 
