@@ -199,7 +199,10 @@ def execute(
         if run.task not in data_fingerprints:
             data_fingerprints[run.task] = data_fingerprint(task_data_paths(spec, setup, data_roots or {}))
         encoder_fingerprint = setup.encoder_fingerprint if run.reads_encoder else None
-        digest = inputs_digest(hp, encoder_fingerprint, setup.vectors_fingerprint, data_fingerprints[run.task])
+        # the rerun policy changes what a run may end up as: part of the digest when a spec sets it
+        keyed_hp = {**hp, "_rerun_degenerate": spec.setup["rerun_degenerate"]} \
+            if spec.setup.get("rerun_degenerate") else hp
+        digest = inputs_digest(keyed_hp, encoder_fingerprint, setup.vectors_fingerprint, data_fingerprints[run.task])
         if _finished_with(target / RESULT_FILE, digest):
             say(f"{label}: done already, skipped")
             written.append(target / RESULT_FILE)
@@ -217,19 +220,30 @@ def execute(
             shutil.rmtree(work)  # an interrupted earlier attempt: start this run afresh
         started = time.time()
         torch.set_num_threads(max(1, torch.get_num_threads()))
-        result = train_and_evaluate(
-            task_data.task,
-            task_data.splits,
-            run.rep,
-            hp,
-            work,
-            layer_source=layer_source,
-            vectors=setup.vectors,
-            seed=run.seed,
-            train_fraction=run.fraction,
-            trainer_options=trainer_options,
-            progress=progress and is_main,
-        )
+        reruns = int(spec.setup.get("rerun_degenerate", 0)) if single_process(trainer_options) else 0
+        for attempt in range(reruns + 1):
+            # a rerun takes the next seed outside the plan's (seed + 1000 k): the planned seed stays the
+            # run's name and its pairing in the significance test
+            trained_seed = run.seed + RERUN_SEED_STEP * attempt
+            result = train_and_evaluate(
+                task_data.task,
+                task_data.splits,
+                run.rep,
+                hp,
+                work,
+                layer_source=layer_source,
+                vectors=setup.vectors,
+                seed=trained_seed,
+                train_fraction=run.fraction,
+                trainer_options=trainer_options,
+                progress=progress and is_main,
+            )
+            result["trained_seed"], result["reruns"] = trained_seed, attempt
+            result["degenerate"] = degenerate_reason(result, spec.metric) if is_main else None
+            if not result["degenerate"] or attempt == reruns:
+                break
+            say(f"{label}: degenerate ({result['degenerate']}); training again with seed {trained_seed + 1000}")
+            shutil.rmtree(work, ignore_errors=True)
         if not is_main:
             continue  # rank 0 scored the run and writes its result
         record = _write_result(target, work, run, spec, setup, owner, task_data, hp, digest,
@@ -240,18 +254,40 @@ def execute(
     return written
 
 
+RERUN_SEED_STEP = 1000
+
+
+def single_process(trainer_options: dict | None) -> bool:
+    """Reruns decide on rank 0's scores, which the other ranks of a multi-process run never see."""
+    options = trainer_options or {}
+    return options.get("devices", 1) in (1, "1", None) and int(options.get("num_nodes", 1) or 1) == 1
+
+
+def degenerate_reason(result: dict, metric: str) -> str | None:
+    """Why a finished run counts as diverged or degenerate (None if it does not): a constant prediction
+    for every evaluation instance, or a dev metric that never left its floor (0)."""
+    predictions = result.get("predictions", {})
+    evaluated = predictions.get("test") or predictions.get("dev")
+    if evaluated and constant_prediction(evaluated[1]):
+        return "one constant prediction for every evaluation instance"
+    history = [h.get(metric) for h in result.get("dev_history", []) if h.get(metric) is not None]
+    if history and max(history) <= 0.0:
+        return "dev metric at its floor (0) in every epoch"
+    return None
+
+
 def constant_prediction(predictions) -> bool:
-    """Whether a system gave every instance the same answer: one class for all pairs, one tag for every
-    token, no clusters for any document (a head stuck at a degenerate solution)."""
+    """Whether a system gave every instance the same answer: one class for all pairs, no clusters for
+    any document, or one tag for every token of every sentence (a head stuck at a degenerate solution)."""
     if len(predictions) < 2:
         return False
-    seen: set[str] = set()
-    for prediction in predictions:
-        for item in prediction if isinstance(prediction, (list, tuple)) else [prediction]:
-            seen.add(repr(item))
-            if len(seen) > 1:
-                return False
-    return True
+    first = predictions[0]
+    if all(p == first for p in predictions):
+        return True
+    items = [x for p in predictions if isinstance(p, (list, tuple)) for x in p]
+    if not all(isinstance(p, (list, tuple)) for p in predictions) or not all(isinstance(x, (str, int)) for x in items):
+        return False
+    return len(set(items)) == 1
 
 
 def _write_result(target: Path, work: Path, run: PlannedRun, spec: TaskSpec, setup: EncoderSetup, owner: str,
@@ -265,11 +301,8 @@ def _write_result(target: Path, work: Path, run: PlannedRun, spec: TaskSpec, set
     statistics = {
         split: task.score_statistics(instances, preds) for split, (instances, preds) in predictions.items()
     }
-    evaluated = predictions.get("test") or predictions.get("dev")
     record = {
         **run.describe(),
-        "degenerate": "one constant prediction for every evaluation instance"
-        if evaluated and constant_prediction(evaluated[1]) else None,
         "encoder": owner,
         "encoder_description": setup.description if run.reads_encoder else {
             "kind": "word-only baseline", "word_vectors": setup.description.get("baseline_vectors")},

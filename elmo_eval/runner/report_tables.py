@@ -40,8 +40,15 @@ def cell(runs: list[dict], split: str) -> str:
 def flag_notes(groups: list[list[dict]]) -> list[str]:
     flagged = {(r["task"], r["representation"]["name"], r["representation"]["placement"], r["fraction"], r["seed"]):
                degenerate(r) for runs in groups for r in runs if degenerate(r)}
-    return [f"{FLAG} {task} {name} @{where}{'' if frac == 1 else f' f={frac:g}'} seed {seed}: {why} "
-            "(kept in the mean)" for (task, name, where, frac, seed), why in sorted(flagged.items())]
+    notes = [f"{FLAG} {task} {name} @{where}{'' if frac == 1 else f' f={frac:g}'} seed {seed}: {why} "
+             "(kept in the mean)" for (task, name, where, frac, seed), why in sorted(flagged.items())]
+    rerun = sorted({(r["task"], r["representation"]["name"], r["seed"], r.get("trained_seed"))
+                    for runs in groups for r in runs if r.get("reruns")})
+    if rerun:
+        notes.append(f"{len(rerun)} run(s) degenerated and were trained again with the next seed, as their spec "
+                     "asks (setup.rerun_degenerate): " + "; ".join(
+                         f"{task} {name} seed {seed} -> {trained}" for task, name, seed, trained in rerun) + ".")
+    return notes
 
 
 def gain_table(rs: ResultSet, comp: Comparison, encoder: str, out: Path, samples: int) -> tuple[str, list[dict]]:
