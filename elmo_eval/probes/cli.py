@@ -112,7 +112,7 @@ def run(args: argparse.Namespace) -> int:
     import torch
 
     from elmo_eval.probes.data import ProbeDataError, load_probe_data
-    from elmo_eval.probes.run import ProbeUsageError, run_probes
+    from elmo_eval.probes.run import ProbeUsageError, check_probes, run_probes
     from elmo_eval.runner.encoders import default_cache_dir
 
     if args.max_sentences is not None and args.max_sentences < 1:
@@ -121,6 +121,8 @@ def run(args: argparse.Namespace) -> int:
     cache_dir = Path(args.cache_dir) if args.cache_dir else default_cache_dir()
     try:
         data = load_probe_data(args.data, args.data_format, args.max_sentences) if args.data else None
+        if data is not None:
+            check_probes(args.probe, data)   # before any encoder is loaded or pretrained
         encoder, vectors, name, description, world_dir = resolve_encoder(args, cache_dir, progress)
         if data is None:
             data = load_probe_data(world_dir, "world", args.max_sentences)

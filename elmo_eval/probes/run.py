@@ -31,18 +31,23 @@ def result_stem(data_name: str, encoder_id: str) -> str:
     return "probes-" + re.sub(r"[^A-Za-z0-9._-]+", "_", f"{data_name}-{encoder_id}")
 
 
+def check_probes(probes, data) -> None:
+    """Raise :class:`ProbeUsageError` for an unknown probe or a WSD probe on data without senses."""
+    unknown = sorted(set(probes or ()) - set(PROBES))
+    if unknown:
+        raise ProbeUsageError(f"unknown probe(s) {', '.join(unknown)}; expected some of {', '.join(PROBES)}")
+    if "wsd" in (probes or ()) and not data.has_wsd:
+        raise ProbeUsageError(f"{data.name} data ({data.source}) has no word-sense targets; "
+                              "run --probe pos nn on it, or give data with senses")
+
+
 def run_probes(encoder, vectors, data, probes=PROBES, *, out_dir, cache_dir, encoder_id: str,
                encoder_description: dict | None = None, pos_options: dict | None = None,
                nn_words: list[str] | None = None, progress: bool = True, command: str | None = None) -> dict:
     """Compute the layers once, run each probe in ``probes``, write the result file and its tables."""
     from elmo_eval.runner.results import atomic_write_bytes, atomic_write_json, versions
 
-    unknown = sorted(set(probes) - set(PROBES))
-    if unknown:
-        raise ProbeUsageError(f"unknown probe(s) {', '.join(unknown)}; expected some of {', '.join(PROBES)}")
-    if "wsd" in probes and not data.has_wsd:
-        raise ProbeUsageError(f"{data.name} data ({data.source}) has no word-sense targets; "
-                              "run --probe pos nn on it, or give data with senses")
+    check_probes(probes, data)
     started = time.time()
     fingerprint = encoder.fingerprint() if encoder is not None else None
     cache_path = probe_cache_path(cache_dir, data.name, data.fingerprint(), fingerprint) if encoder else None
