@@ -17,6 +17,7 @@ TINY_BILM = {
 }
 
 
+@pytest.mark.slow   # generates the tiny world and its PPMI vectors: 20-100 s on the shared 2-core machine
 def test_probe_command_writes_per_layer_tables_and_a_result_file(tmp_path, capsys):
     bilm = tmp_path / "bilm"
     export_official(ElmoBiLM.from_options(TINY_BILM, seed=0), bilm)

@@ -75,3 +75,10 @@ def test_ties_between_equally_frequent_senses_follow_the_inventory_then_the_name
     data.inventory = {"bank": ["b%river", "b%money"]}
     by_inventory = wsd_probe(HandFeatures(), data)
     assert _answers(by_inventory, "word vectors")["0.1"] == "b%river"
+
+
+def test_scores_per_group_of_targets_isolate_what_context_decides():
+    result = wsd_probe(HandFeatures(), bank_data({"pitch": ["p%field", "p%tone"]}))
+    groups = {row: {name: s["f1"] for name, s in r["by_how_answered"].items()} for row, r in result["rows"].items()}
+    assert groups["layer 1"] == {"nearest sense": 100.0, "inventory first sense": 100.0}
+    assert groups["word vectors"]["nearest sense"] == pytest.approx(50.0)   # one answer for both contexts

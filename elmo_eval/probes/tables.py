@@ -26,7 +26,13 @@ def wsd_table(wsd: dict) -> str:
     lines.append("Paper, other rows: " + "; ".join(f"{name} {value:.1f}" for name, value in PAPER_WSD.items()
                                                    if name not in PAPER_ROW.values()) + ".")
     how = ", ".join(f"{name}: {count}" for name, count in sorted(wsd["how_answered"].items()))
-    lines.append(f"Test targets by how they were answered (all rows alike): {how}.")
+    lines.append(f"Test targets by how they were answered (the same for every row): {how}.")
+    groups = sorted(wsd["how_answered"])
+    lines += ["", "F1 per group of test targets (only *nearest sense*, a lemma seen with several senses, "
+                  "depends on the row's context):", "",
+              "| Row | " + " | ".join(groups) + " |", "|---|" + "---|" * len(groups)]
+    for row, result in wsd["rows"].items():
+        lines.append(f"| {row} | " + " | ".join(f"{result['by_how_answered'][g]['f1']:.1f}" for g in groups) + " |")
     return "\n".join(lines)
 
 

@@ -101,6 +101,7 @@ def wsd_probe(features, data) -> dict:
     gold = {instance: list(keys) for instance, _, _, _, keys in _targets(data.test)}
     answers: list[dict[str, str | None]] = [{} for _ in features.rows]
     how = Counter()
+    category: dict[str, str] = {}   # instance -> how it was answered
     test_targets: dict[int, list[tuple[str, int, str]]] = {}
     for instance, s_index, t_index, lemma, _ in _targets(data.test):
         test_targets.setdefault(s_index, []).append((instance, t_index, lemma))
@@ -115,11 +116,13 @@ def wsd_probe(features, data) -> dict:
                 candidates = by_lemma.get(lemma)
                 if candidates is None:
                     first = data.inventory.get(lemma, [None])[0]
-                    how["inventory first sense" if first else "no answer (lemma unseen, no inventory)"] += 1
+                    category[instance] = "inventory first sense" if first else "no answer (lemma unseen, no inventory)"
+                    how[category[instance]] += 1
                     for answer in answers:
                         answer[instance] = first
                     continue
-                how["nearest sense" if len(candidates) > 1 else "only training sense"] += 1
+                category[instance] = "nearest sense" if len(candidates) > 1 else "only training sense"
+                how[category[instance]] += 1
                 inventory_rank = {sense: rank for rank, sense in enumerate(data.inventory.get(lemma, []))}
                 position = offsets[s_index] + t_index
                 for answer, vectors, table in zip(answers, rows, normalised):
@@ -129,6 +132,11 @@ def wsd_probe(features, data) -> dict:
                                                inventory_rank)
     results = {}
     for row, answer in zip(features.rows, answers):
-        results[row] = {"score": score_wsd(gold, answer).as_dict(), "answers": answer}
+        by_category = {}
+        for name in sorted(how):   # the same scorer on each group of test targets
+            members = {instance: keys for instance, keys in gold.items() if category[instance] == name}
+            by_category[name] = score_wsd(members, answer).as_dict()
+        results[row] = {"score": score_wsd(gold, answer).as_dict(), "by_how_answered": by_category,
+                        "answers": answer}
     return {"rows": results, "how_answered": dict(how), "gold": gold,
             "train_senses": len(sense_list), "train_lemmas": len(by_lemma)}
