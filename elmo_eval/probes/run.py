@@ -27,6 +27,18 @@ class ProbeUsageError(ValueError):
     """A probe cannot run on this data or encoder (one line for the user)."""
 
 
+def portable(value, cache_dir: Path):
+    """``value`` with the cache folder written ``<cache>`` and the home folder ``~`` (result files are shared)."""
+    if isinstance(value, dict):
+        return {key: portable(item, cache_dir) for key, item in value.items()}
+    if isinstance(value, list):
+        return [portable(item, cache_dir) for item in value]
+    if isinstance(value, str):
+        return value.replace(str(Path(cache_dir).resolve()), "<cache>").replace(str(cache_dir), "<cache>") \
+            .replace(str(Path.home()), "~")
+    return value
+
+
 def result_stem(data_name: str, encoder_id: str) -> str:
     return "probes-" + re.sub(r"[^A-Za-z0-9._-]+", "_", f"{data_name}-{encoder_id}")
 
@@ -91,6 +103,7 @@ def run_probes(encoder, vectors, data, probes=PROBES, *, out_dir, cache_dir, enc
         "command": command,
         "versions": versions(),
     }
+    result = portable(result, Path(cache_dir))
     out_dir = Path(out_dir)
     stem = result_stem(data.name, encoder_id)
     atomic_write_json(out_dir / f"{stem}.json", result)
