@@ -16,9 +16,8 @@ import numpy as np
 import torch
 from torch import nn
 
-# at least MIN_UPDATES steps: a small training set gets more epochs
-DEFAULTS = {"epochs": 10, "lr": 1e-2, "batch_sentences": 16, "seed": 0}
-MIN_UPDATES = 400
+# at least min_updates steps: a small training set gets more epochs
+DEFAULTS = {"epochs": 10, "lr": 1e-2, "batch_sentences": 16, "seed": 0, "min_updates": 400}
 
 
 class Standardise(nn.Module):
@@ -58,10 +57,11 @@ def _tag_ids(sentences, index: dict[str, int]) -> torch.Tensor:
 
 def train_pos_classifiers(features, train, epochs: int = DEFAULTS["epochs"], lr: float = DEFAULTS["lr"],
                           batch_sentences: int = DEFAULTS["batch_sentences"],
-                          seed: int = DEFAULTS["seed"]) -> tuple[list[nn.Module], list[str]]:
+                          seed: int = DEFAULTS["seed"],
+                          min_updates: int = DEFAULTS["min_updates"]) -> tuple[list[nn.Module], list[str]]:
     """Train one linear classifier per row; returns (classifiers in row order, tag names).
 
-    Runs ``epochs`` epochs, or more where that is fewer than :data:`MIN_UPDATES` updates.
+    Runs ``epochs`` epochs, or more where that is fewer than ``min_updates`` updates.
     """
     tags = sorted({tag for s in train for tag in s.pos})
     index = {tag: i for i, tag in enumerate(tags)}
@@ -73,7 +73,7 @@ def train_pos_classifiers(features, train, epochs: int = DEFAULTS["epochs"], lr:
     order_rng = np.random.default_rng(seed)
     loss_fn = nn.CrossEntropyLoss()
     steps_per_epoch = -(-len(train) // batch_sentences)
-    for _ in range(max(epochs, -(-MIN_UPDATES // max(1, steps_per_epoch)))):
+    for _ in range(max(epochs, -(-min_updates // max(1, steps_per_epoch)))):
         order = order_rng.permutation(len(train))
         for start in range(0, len(order), batch_sentences):
             chosen = [train[i] for i in order[start: start + batch_sentences]]
@@ -106,7 +106,6 @@ def pos_probe(features, data, **options) -> dict:
     """Per row: train and test accuracy of its linear classifier."""
     settings = {**DEFAULTS, **{k: v for k, v in options.items() if v is not None}}
     classifiers, tags = train_pos_classifiers(features, data.train, **settings)
-    settings["min_updates"] = MIN_UPDATES
     train_accuracy = pos_accuracy(features, classifiers, tags, data.train)
     test_accuracy = pos_accuracy(features, classifiers, tags, data.test)
     test_tokens = sum(len(s.tokens) for s in data.test)
