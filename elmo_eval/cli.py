@@ -16,6 +16,7 @@ COMMAND_MODULES = (
     "elmo_eval.assets.cli",        # fetch, data
     "elmo_eval.metrics.srl_eval",  # srl-eval
     "elmo_eval.metrics.coref",     # coref-score
+    "elmo_eval.probes.cli",        # probe
 )
 
 

@@ -19,6 +19,7 @@ from .conll2012 import write_conll2012
 from .corpus import write_corpus
 from .lexicon import HELDOUT_STEM_EVERY, N_STEMS, build_lexicon
 from .ner import write_ner
+from .probes import ensure_probe_files
 from .snli import write_snli
 from .squad import write_squad
 from .sst import write_sst
@@ -74,12 +75,18 @@ def _write_all(target: Path, seed: int, size: str) -> dict:
     }
 
 
-def generate_world(out_dir: str | Path, seed: int = 0, size: str = "small") -> dict:
-    """Generate (or reuse) the world in ``out_dir``; returns the content of its world.json."""
+def generate_world(out_dir: str | Path, seed: int = 0, size: str = "small", probes: bool = True) -> dict:
+    """Generate (or reuse) the world in ``out_dir``; returns the content of its world.json.
+
+    ``probes``: also write (or add to an existing world) the probe files of ``probes/``
+    (:mod:`.probes`); they are not listed in world.json and change no other file.
+    """
     out_dir = Path(out_dir)
     size_spec(size)  # fail fast on a bad size name
     existing = _existing_world(out_dir, seed, size)
     if existing is not None:
+        if probes:
+            ensure_probe_files(out_dir, seed, size)
         return existing
     if out_dir.exists() and any(out_dir.iterdir()) and not (out_dir / WORLD_JSON).exists():
         raise FileExistsError(f"{out_dir} exists, is not empty and holds no {WORLD_JSON}: "
@@ -100,4 +107,6 @@ def generate_world(out_dir: str | Path, seed: int = 0, size: str = "small") -> d
         shutil.rmtree(stale)
     else:
         partial.rename(out_dir)
+    if probes:
+        ensure_probe_files(out_dir, seed, size)
     return world
