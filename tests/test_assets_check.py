@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from elmo_eval.assets import asset_path, check_dataset
-from elmo_eval.assets.check import LICENSED_TASKS, DataFormatError, canonical_task
+from elmo_eval.assets.check import CHECK_TASKS, CONLL2003, DataFormatError, NoUsableSplit, canonical_task
 from elmo_eval.cli import main
 
 CONLL2003_TRAIN = """-DOCSTART- -X- -X- O
@@ -98,7 +98,8 @@ def test_conll2003_counts_per_split(conll2003_dir):
 def test_conll2003_matching_published_sizes_is_complete(conll2003_dir, monkeypatch):
     tiny = {"train": {"documents": 2, "sentences": 3}, "dev": {"documents": 1, "sentences": 2},
             "test": {"documents": 1, "sentences": 1}}
-    monkeypatch.setitem(LICENSED_TASKS, "ner", dataclasses.replace(LICENSED_TASKS["ner"], published=tiny))
+    monkeypatch.setitem(CHECK_TASKS, "ner", dataclasses.replace(
+        CHECK_TASKS["ner"], formats=(dataclasses.replace(CONLL2003, published=tiny),)))
     report = check_dataset("ner", conll2003_dir)
     assert report.mismatches() == [] and report.complete
 
@@ -112,21 +113,22 @@ def test_conll2003_malformed_line_names_file_and_line(tmp_path):
         check_dataset("ner", no_tag)
 
 
-def test_missing_split_is_an_error_naming_the_expected_files(conll2003_dir):
+def test_missing_split_is_reported_not_an_error(conll2003_dir):
     (conll2003_dir / "eng.testb").unlink()
-    with pytest.raises(DataFormatError, match=r"not test .*eng\.testb"):
-        check_dataset("ner", conll2003_dir)
+    report = check_dataset("ner", conll2003_dir)
+    assert list(report.split_paths) == ["train", "dev"] and report.missing() == ["test"]
 
 
 def test_conll2012_coref_and_srl_counts(conll2012_dir):
     coref = check_dataset("coref", conll2012_dir)
     assert {s: (c.files, c.documents, c.sentences, c.tokens) for s, c in coref.counts.items()} == {
         "train": (2, 3, 4, 12), "dev": (1, 1, 1, 3), "test": (1, 1, 2, 4)}
-    assert coref.counts["train"].predicates is None
+    assert {s: c.mentions for s, c in coref.counts.items()} == {"train": 3, "dev": 1, "test": 1}
     assert "train documents: 3, published 2802" in coref.mismatches()
     srl = check_dataset("srl", conll2012_dir)
     assert {s: c.predicates for s, c in srl.counts.items()} == {"train": 5, "dev": 1, "test": 1}
-    assert not srl.comparable and not srl.complete and srl.registry_entry()["matches_published"] is None
+    assert "test predicates: 1, published 24462" in srl.mismatches()
+    assert not srl.complete and srl.registry_entry()["matches_published"] is False
 
 
 def test_conll2012_test_split_prefers_the_conll2012_test_set(conll2012_dir):
@@ -135,7 +137,7 @@ def test_conll2012_test_split_prefers_the_conll2012_test_set(conll2012_dir):
     other_test = data / "test" / "data" / "english" / "annotations" / "x.gold_conll"
     _write(other_test, _conll2012_document("pt/nt/00/x", 0, [NO_PREDICATE]))
     report = check_dataset("srl", data)
-    assert report.split_paths["test"] == data / "conll-2012-test"
+    assert report.split_paths["test"] == data / "conll-2012-test" / "data" / "english"  # the English part
     assert report.counts["test"].predicates == 1
 
 
@@ -143,10 +145,10 @@ def test_conll2012_unclosed_document_and_ragged_sentence_are_errors(tmp_path):
     text = _conll2012_document("a/b/c", 0, [ONE_PREDICATE])
     unclosed = _write(tmp_path / "unclosed.gold_conll", text.replace("#end document\n", ""))
     with pytest.raises(DataFormatError, match=r"unclosed\.gold_conll:1: .*no '#end document'"):
-        check_dataset("coref", unclosed)
+        check_dataset("coref", unclosed, split="test")
     ragged = _write(tmp_path / "ragged.gold_conll", text.replace("sleep 01 1 - * (V*) -", "sleep 01 1 - * -"))
     with pytest.raises(DataFormatError, match=r"ragged\.gold_conll:3: 12 columns, but .* has 13"):
-        check_dataset("srl", ragged)
+        check_dataset("srl", ragged, split="test")
 
 
 def test_cli_check_registers_and_asset_path_finds_it(conll2003_dir, tmp_path, capsys):
@@ -156,7 +158,7 @@ def test_cli_check_registers_and_asset_path_finds_it(conll2003_dir, tmp_path, ca
     assert asset_path("ner", data_dir) is None
     assert main(["data", "check", "ner", str(conll2003_dir), "--data-dir", str(data_dir)]) == 0
     output = capsys.readouterr()
-    assert "differs from the published split sizes" in output.out and "train sentences: 3" in output.err
+    assert "counts differ from the published release" in output.out and "train sentences: 3" in output.err
     registry = json.loads((data_dir / "registry.json").read_text())
     assert registry["ner"]["splits"]["dev"] == str((conll2003_dir / "eng.testa").resolve())
     assert registry["ner"]["counts"]["train"]["sentences"] == 3
@@ -179,19 +181,20 @@ def test_single_file_named_like_a_split_is_that_split(conll2003_dir):
 
 
 def test_unknown_task_is_rejected():
-    with pytest.raises(KeyError, match="unknown licensed task 'pos'"):
+    with pytest.raises(KeyError, match="unknown task 'pos'"):
         canonical_task("pos")
 
 
 def test_shared_conll2003_sample(formats_dir):
-    report = check_dataset("ner", formats_dir / "conll2003.txt")
-    counts = report.counts["all"]
+    with pytest.raises(NoUsableSplit, match="cannot tell which split"):
+        check_dataset("ner", formats_dir / "conll2003.txt")
+    counts = check_dataset("ner", formats_dir / "conll2003.txt", split="dev").counts["dev"]
     assert (counts.documents, counts.sentences, counts.tokens) == (2, 2, 14)
 
 
 def test_shared_conll2012_samples(formats_dir):
-    report = check_dataset("srl", formats_dir / "conll_2012")
-    counts = report.counts["all"]
+    report = check_dataset("srl", formats_dir / "conll_2012", split="train")
+    counts = report.counts["train"]
     assert (counts.files, counts.documents, counts.sentences, counts.tokens, counts.predicates) == (2, 2, 5, 59, 8)
-    coref = check_dataset("coref", formats_dir / "coref" / "coref.gold_conll").counts["all"]
+    coref = check_dataset("coref", formats_dir / "coref" / "coref.gold_conll", split="test").counts["test"]
     assert coref.documents == 4

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from .archive import ArchiveError
 from .catalogue import Asset, UnknownAssetError, default_catalogue
-from .check import LICENSED_TASKS, DataFormatError, check_dataset, register_report
+from .check import CHECK_TASKS, SPLITS, DataFormatError, NoUsableSplit, check_dataset, register_report
 from .datadir import DATA_DIR_ENV, load_registry, resolve_data_dir
 from .download import DownloadError, fetch
 from .status import all_statuses
@@ -48,18 +48,21 @@ def format_asset_table(data_dir: Path, catalogue: dict[str, Asset] | None = None
                                   else f"elmo-eval fetch {status.name}")
         lines.append(f"{status.name:<20} {status.state:<10} {status.verification:<9} "
                      f"{','.join(asset.tasks):<24} {where}")
-    lines += ["", f"{'licensed task':<20} {'state':<10} {'counts':<9} {'dataset':<24} path / note"]
+    lines += ["", f"{'checked data':<20} {'state':<10} {'counts':<9} {'splits':<24} path / note"]
     registry = load_registry(data_dir)
-    for task in LICENSED_TASKS.values():
+    for task in CHECK_TASKS.values():
         entry = registry.get(task.name)
         if entry is None:
-            state, counts, where = "absent", "-", f"elmo-eval data check {task.name} PATH ({_LICENSED_HELP})"
+            state, counts, splits = "absent", "-", "-"
+            where = f"elmo-eval data check {task.name} PATH ({_LICENSED_HELP})"
         else:
-            present = Path(entry["path"]).exists()
+            present = all(Path(p).exists() for p in (entry.get("splits") or {}).values()) \
+                and Path(entry["path"]).exists()
             state = "registered" if present else "missing"
             counts = {True: "match", False: "differ", None: "n/a"}[entry.get("matches_published")]
-            where = entry["path"] if present else f"{entry['path']} no longer exists; check it again"
-        lines.append(f"{task.name:<20} {state:<10} {counts:<9} {task.dataset[:24]:<24} {where}")
+            splits = ",".join(s for s in SPLITS if s in (entry.get("splits") or {})) or "-"
+            where = entry["path"] if present else f"{entry['path']} (or a split) no longer exists; check it again"
+        lines.append(f"{task.name:<20} {state:<10} {counts:<9} {splits:<24} {where}")
     return "\n".join(lines)
 
 
@@ -70,29 +73,51 @@ def run_data_list(args: argparse.Namespace) -> int:
 
 def run_data_check(args: argparse.Namespace) -> int:
     try:
-        report = check_dataset(args.task, args.path)
-    except (KeyError, DataFormatError, FileNotFoundError) as error:
+        report = check_dataset(args.task, args.path, split=args.split)
+    except (KeyError, DataFormatError, FileNotFoundError, NoUsableSplit) as error:
         message = error.args[0] if isinstance(error, KeyError) else error
         print(f"error: {message}", file=sys.stderr)
         return 2
-    print(f"{report.task}: {report.path}")
+    print(f"{report.task}: {report.fmt.dataset} at {report.path}")
     print(report.table())
-    mismatches = report.mismatches()
-    for difference in mismatches:
-        print(f"warning: {difference}", file=sys.stderr)
-    missing_splits = [split for split in report.published if split not in report.counts]
-    if missing_splits:
-        print(f"warning: no {', '.join(missing_splits)} split found", file=sys.stderr)
-    if args.strict and report.comparable and not report.complete:
+    for note in report.notes:
+        print(f"note: {note}")
+    task = CHECK_TASKS[report.task]
+    print("found: " + ", ".join(f"{split} ({path})" for split, path in report.split_paths.items()))
+    for difference in report.mismatches():
+        print(f"warning: {difference} (counts differ from the published release)", file=sys.stderr)
+    if args.strict and report.comparable and report.mismatches():
         print("not registered (--strict and the counts differ from the published ones)", file=sys.stderr)
         return 1
-    registry = register_report(report, args.data_dir)
+    try:
+        registration = register_report(report, args.data_dir, replace=args.replace)
+    except ValueError as error:  # an unreadable registry: say so, change nothing
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    for split, path in registration.kept.items():
+        print(f"kept from the earlier registration: {split} ({path})")
+    for split, path in registration.replaced.items():
+        print(f"replaced the earlier registration of {split} ({path})")
+    for split, path in registration.dropped.items():
+        why = "--replace" if args.replace else "it was of another format"
+        print(f"warning: dropped the earlier registration of {split} ({path}): {why}", file=sys.stderr)
+    registered = registration.entry["splits"]
+    missing = [split for split in SPLITS if split not in registered]
+    for split in missing:
+        if split in task.optional:
+            print(f"note: no {split} split: {task.optional[split]}")
+        else:
+            print(f"warning: no {split} split registered (expected {report.fmt.expected(split)}); training "
+                  f"needs it: check it with `elmo-eval data check {report.task} PATH`", file=sys.stderr)
     if not report.comparable:
-        verdict = "no published split sizes to compare with"
+        verdict = "no published sizes to compare with"
+    elif report.mismatches():
+        verdict = "counts differ from the published release"
     else:
-        verdict = "matches the published split sizes" if report.complete else \
-            "differs from the published split sizes"
-    print(f"registered in {registry} ({verdict})")
+        checked = ", ".join(s for s in report.counts if s in report.published)
+        verdict = f"counts match the published release ({checked})"
+    print(f"registered {report.task} {', '.join(registered)} in {registration.registry} "
+          f"({verdict})")
     return 0
 
 
@@ -114,11 +139,17 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     _add_data_dir(list_parser)
     list_parser.set_defaults(func=run_data_list)
     check_parser = data_commands.add_parser(
-        "check", help="validate a licensed dataset (ner, srl, coref) and register it",
-        description="Count documents/sentences per split of a user-supplied dataset, compare with the "
-                    "published sizes and register it in the data directory. " + _LICENSED_HELP)
-    check_parser.add_argument("task", help="ner (CoNLL-2003), srl or coref (CoNLL-2012), or an alias")
-    check_parser.add_argument("path", type=Path, help="the dataset's directory (or one file)")
+        "check", help="validate a task's data (ner, sst, snli, squad, srl, coref, topic) and register it",
+        description="Find the train/dev/test splits of a dataset copy, count them with the readers training "
+                    "uses, compare with the published sizes and register them in the data directory (merged "
+                    "with an earlier registration of the task: other splits are kept). " + _LICENSED_HELP)
+    check_parser.add_argument("task", help="ner (CoNLL-2003), sst, snli, squad, srl (CoNLL-2012 or CoNLL-2005), "
+                              "coref (CoNLL-2012), topic (AG News), or an alias")
+    check_parser.add_argument("path", type=Path, help="the dataset's folder, one split's folder, or one split file")
+    check_parser.add_argument("--split", choices=SPLITS, default=None,
+                              help="the split PATH is, when its name does not say (e.g. a renamed file)")
+    check_parser.add_argument("--replace", action="store_true",
+                              help="drop the task's earlier registered splits that this check does not find")
     _add_data_dir(check_parser)
     check_parser.add_argument("--strict", action="store_true",
                               help="refuse to register unless every published count matches")

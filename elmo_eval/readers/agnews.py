@@ -3,7 +3,9 @@
 Tokens come from a simple deterministic tokenizer over ``title + " " +
 description``: the distributed files write line breaks as a backslash, which
 becomes a space; runs of word characters are tokens and every other
-non-space character is a token of its own.
+non-space character is a token of its own. This is a tokenizer of running text, so Unicode spaces
+(U+00A0, U+2009, U+3000) separate words as ASCII spaces do, and U+FEFF (a zero-width no-break space,
+or a BOM) is dropped; a BOM at the start of the file is dropped as well.
 
 The real corpus has no dev split: :func:`split_dev` carves a seeded 5% slice
 of train (documented in ``tasks/topic.toml``).
@@ -19,7 +21,7 @@ from elmo_eval.readers.errors import DataFormatError
 from elmo_eval.readers.splits import split_dev  # noqa: F401  (re-exported: AG News has no dev split)
 
 CLASS_NAMES = {1: "World", 2: "Sports", 3: "Business", 4: "Sci/Tech"}
-_TOKEN = re.compile(r"\w+|[^\w\s]")
+_TOKEN = re.compile(r"\w+|[^\w\s\ufeff]")
 
 
 def tokenize(text: str) -> list[str]:
@@ -43,7 +45,7 @@ def read_agnews(path: str | Path) -> list[NewsExample]:
     """Every row of one AG News CSV file (a header row ``class,title,description`` is skipped)."""
     path = Path(path)
     out = []
-    with open(path, encoding="utf-8", newline="") as handle:
+    with open(path, encoding="utf-8-sig", newline="") as handle:
         reader = csv.reader(handle)
         line_no = 1  # csv keeps track of physical lines (quoted fields may span several)
         for row in reader:

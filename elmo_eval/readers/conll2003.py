@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from elmo_eval.readers.columns import read_rows
 from elmo_eval.readers.errors import DataFormatError
 
 DOCSTART = "-DOCSTART-"
@@ -36,35 +37,40 @@ def _check_tag(tag: str, path, line_no: int) -> None:
 
 
 def read_conll2003(path: str | Path) -> list[NerSentence]:
-    """All sentences of one CoNLL-2003 file (tags as in the file, IOB1)."""
+    """All sentences of one CoNLL-2003 file (tags as in the file, IOB1 or BIO).
+
+    Columns are separated by ASCII space/tab only: a token may contain any other character
+    (U+00A0, U+2009, U+3000, U+FEFF); a byte-order mark at the start of the file is dropped.
+    """
     path = Path(path)
     sentences: list[NerSentence] = []
     rows: list[list[str]] = []
     document, first_line = -1, 0
+    valid_tags: set[str] = set()  # tags already checked: a file has a handful, checked once each
 
     def flush():
         if rows:
-            cols = list(zip(*rows))
-            sentences.append(NerSentence(list(cols[0]), list(cols[1]), list(cols[2]), list(cols[3]),
-                                         max(document, 0), first_line))
+            tokens, pos, chunks, tags = map(list, zip(*rows))
+            sentences.append(NerSentence(tokens, pos, chunks, tags, max(document, 0), first_line))
             rows.clear()
 
-    with open(path, encoding="utf-8") as handle:
-        for line_no, line in enumerate(handle, start=1):
-            fields = line.split()
-            if not fields:
-                flush()
-                continue
-            if fields[0] == DOCSTART:
-                flush()
-                document += 1
-                continue
-            if len(fields) != 4:
-                raise DataFormatError(path, line_no, f"expected 4 columns (token POS chunk NER), got {len(fields)}")
+    _, file_rows = read_rows(path)
+    for line_no, fields in enumerate(file_rows, start=1):
+        if not fields:
+            flush()
+            continue
+        if fields[0] == DOCSTART:
+            flush()
+            document += 1
+            continue
+        if len(fields) != 4:
+            raise DataFormatError(path, line_no, f"expected 4 columns (token POS chunk NER), got {len(fields)}")
+        if fields[3] not in valid_tags:
             _check_tag(fields[3], path, line_no)
-            if not rows:
-                first_line = line_no
-            rows.append(fields)
+            valid_tags.add(fields[3])
+        if not rows:
+            first_line = line_no
+        rows.append(fields)
     flush()
     return sentences
 

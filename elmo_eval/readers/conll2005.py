@@ -1,6 +1,7 @@
 """CoNLL-2005 SRL columns: the words beside an ``srl-eval.pl`` props file.
 
-One token per line, blank line between sentences, whitespace-separated::
+One token per line, blank line between sentences, columns separated by ASCII space/tab
+(any other character, e.g. U+00A0, stays inside a token; a byte-order mark is dropped)::
 
     word  [other columns ...]  predicate_lemma_or_-  args_1 ... args_P
 
@@ -9,18 +10,24 @@ lemma on each predicate's row and ``-`` elsewhere; the ``i``-th argument
 column belongs to the ``i``-th predicate, in sentence order, and must be the
 last ``P`` columns. The output is the same :class:`~elmo_eval.readers.conll2012.Sentence`
 as the CoNLL-2012 reader gives (columns it does not have are ``None``/empty).
+
+The release itself (``conll05st-release``) keeps words and props in separate gzipped files,
+``<split>/words/<name>.words.gz`` and ``<split>/props/<name>.props.gz``; a split folder in that
+layout (``train``, ``devel``, ``test.wsj``) is read by pairing the two files of each name line by line,
+which is what the release's ``make-*set.sh`` scripts do with ``paste``.
 """
 from __future__ import annotations
 
 from pathlib import Path
 
+from elmo_eval.readers.columns import read_rows
 from elmo_eval.readers.conll2012 import Sentence, parse_bracket_column, spans_to_bio
 from elmo_eval.readers.errors import DataFormatError
 
 
 def _sentence(rows: list[list[str]], lines: list[int], path: Path, lemma_column: int) -> Sentence:
     width = len(rows[0])
-    for row, line_no in zip(rows, lines):
+    for row, line_no in zip(rows, lines) if len(set(map(len, rows))) != 1 else ():
         if len(row) != width:
             raise DataFormatError(path, line_no, f"{len(row)} columns, but the sentence's first row "
                                   f"(line {lines[0]}) has {width}")
@@ -47,20 +54,67 @@ def _sentence(rows: list[list[str]], lines: list[int], path: Path, lemma_column:
 
 
 def read_conll2005(path: str | Path, lemma_column: int = 1) -> list[Sentence]:
-    """Every sentence of one file."""
+    """Every sentence of one file, or of a release split folder (``words/`` beside ``props/``)."""
     path = Path(path)
+    if path.is_dir():
+        return [s for words, props in release_pairs(path) for s in read_conll2005_pair(words, props)]
+    _, rows = read_rows(path)
+    return _sentences(enumerate(rows, start=1), path, lemma_column)
+
+
+def release_pairs(folder: str | Path) -> list[tuple[Path, Path]]:
+    """``(words file, props file)`` of each name under a release split folder, sorted by name.
+
+    Raises :class:`DataFormatError` when the folder has no such pair, or a words file without its props.
+    """
+    folder = Path(folder)
+    words = {_release_name(p, ".words"): p for p in folder.rglob("*.words*") if p.is_file()}
+    props = {_release_name(p, ".props"): p for p in folder.rglob("*.props*") if p.is_file()}
+    if not words or not props:
+        raise DataFormatError(folder, "layout", "expected the CoNLL-2005 release layout: words/NAME.words.gz "
+                              "beside props/NAME.props.gz")
+    unpaired = sorted(set(words) ^ set(props))
+    if unpaired:
+        raise DataFormatError(folder, "layout", f"{unpaired[0]!r} has a words file or a props file but not "
+                              "both (expected words/NAME.words.gz beside props/NAME.props.gz)")
+    return [(words[name], props[name]) for name in sorted(words)]
+
+
+def _release_name(path: Path, marker: str) -> str:
+    return path.name[:path.name.index(marker)]
+
+
+def read_conll2005_pair(words: str | Path, props: str | Path) -> list[Sentence]:
+    """The sentences of a release words file and its props file, joined row by row (``paste words props``)."""
+    words, props = Path(words), Path(props)
+    word_rows, prop_rows = read_rows(words)[1], read_rows(props)[1]
+    for name, rows, other in ((words, word_rows, prop_rows), (props, prop_rows, word_rows)):
+        extra = next((n for n in range(len(other), len(rows)) if rows[n]), None)
+        if extra is not None:
+            raise DataFormatError(name, extra + 1, "more rows than in its words/props partner file")
+
+    def joined():
+        for line_no, (word, columns) in enumerate(zip(word_rows, prop_rows), start=1):
+            if bool(word) != bool(columns):
+                raise DataFormatError(props, line_no, f"{'blank' if not columns else 'a row'} here but "
+                                      f"{'blank' if not word else 'a word'} at line {line_no} of {words.name} "
+                                      "(the words and props files must have the same rows)")
+            yield line_no, word + columns
+
+    return _sentences(joined(), props, lemma_column=1)
+
+
+def _sentences(rows, path: Path, lemma_column: int) -> list[Sentence]:
     sentences: list[Sentence] = []
-    rows: list[list[str]] = []
+    current: list[list[str]] = []
     lines: list[int] = []
-    with open(path, encoding="utf-8") as handle:
-        for line_no, raw in enumerate(handle, start=1):
-            fields = raw.split()
-            if fields:
-                rows.append(fields)
-                lines.append(line_no)
-            elif rows:
-                sentences.append(_sentence(rows, lines, path, lemma_column))
-                rows, lines = [], []
-    if rows:
-        sentences.append(_sentence(rows, lines, path, lemma_column))
+    for line_no, fields in rows:
+        if fields:
+            current.append(fields)
+            lines.append(line_no)
+        elif current:
+            sentences.append(_sentence(current, lines, path, lemma_column))
+            current, lines = [], []
+    if current:
+        sentences.append(_sentence(current, lines, path, lemma_column))
     return sentences

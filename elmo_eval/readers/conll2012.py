@@ -26,14 +26,22 @@ coreference scorer does). :attr:`Document.doc_id` is the name in the
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
+from functools import lru_cache
+from itertools import compress, count
+from operator import itemgetter, methodcaller, not_
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from elmo_eval.readers.columns import FIELD_SEPARATORS as _FIELD_SEPARATORS
+from elmo_eval.readers.columns import is_plain, read_text, split_columns, text_lines
 from elmo_eval.readers.errors import DataFormatError
 
 FIXED_COLUMNS = 11  # columns 0-10 before the predicate-argument columns
-BEGIN_RE = re.compile(r"^#begin document \((.*)\);\s*part\s+(\d+)\s*$")
+BEGIN_RE = re.compile(r"^#begin document \((.*)\);[ \t]*part[ \t]+(\d+)[ \t]*$")
 OPEN_RE = re.compile(r"\(([^()*]+)")
+CLOSING_RE = re.compile(r"[^)]*\)")
+COREF_RE = re.compile(r"(\()?(\d+)(\))?")
 
 
 @dataclass
@@ -99,7 +107,7 @@ class Document:
 
 # --- bracket columns -------------------------------------------------------
 
-def parse_bracket_column(tags: list[str], path: str | Path, line_numbers: list[int],
+def parse_bracket_column(tags: list[str], path: str | Path, line_numbers: Sequence[int],
                          what: str) -> list[tuple[str, int, int]]:
     """Start-End bracket notation -> ``(label, start, end)`` spans, in order of closing.
 
@@ -109,18 +117,15 @@ def parse_bracket_column(tags: list[str], path: str | Path, line_numbers: list[i
     """
     open_spans: list[tuple[str, int]] = []
     spans: list[tuple[str, int, int]] = []
-    for index, tag in enumerate(tags):
-        rest = tag
-        while rest.startswith("("):
-            match = OPEN_RE.match(rest)
-            if match is None:
-                raise DataFormatError(path, line_numbers[index], f"{what}: bad opening bracket in {tag!r}")
-            open_spans.append((match.group(1), index))
-            rest = rest[match.end():]
-        rest = rest.removeprefix("*")
-        # closings: ")" or "LABEL)" (the long CoNLL-2005 form), one per span
-        for closing in re.findall(r"[^)]*\)", rest):
-            label = closing[:-1]
+    # most tags are "*": visit only the others (selected in C)
+    for index in compress(range(len(tags)), map("*".__ne__, tags)):
+        tag = tags[index]
+        opens, closes, problem = _tag_parts(tag)
+        if problem:
+            raise DataFormatError(path, line_numbers[index], f"{what}: {problem}")
+        for label in opens:
+            open_spans.append((label, index))
+        for label in closes:
             if not open_spans:
                 raise DataFormatError(path, line_numbers[index], f"{what}: ')' closes no open span in {tag!r}")
             opened, start = open_spans.pop()
@@ -128,9 +133,6 @@ def parse_bracket_column(tags: list[str], path: str | Path, line_numbers: list[i
                 raise DataFormatError(path, line_numbers[index],
                                       f"{what}: {label!r} closes a span opened as {opened!r}")
             spans.append((opened, start, index))
-        if re.sub(r"[^)]*\)", "", rest):
-            raise DataFormatError(path, line_numbers[index], f"{what}: cannot read {tag!r} "
-                                  "(expected '(LABEL*', '*', '*)' or a mix)")
     if open_spans:
         label, start = open_spans[-1]
         raise DataFormatError(path, line_numbers[start], f"{what}: span {label!r} opened here is never closed "
@@ -138,10 +140,37 @@ def parse_bracket_column(tags: list[str], path: str | Path, line_numbers: list[i
     return spans
 
 
+@lru_cache(maxsize=1 << 16)
+def _tag_parts(tag: str) -> tuple[tuple[str, ...], tuple[str, ...], str]:
+    """One bracket tag -> ``(labels it opens, labels it closes ('' for a bare ')'), problem)``.
+
+    Opens ``(LABEL`` (several), then an optional ``*``, then closings ``)`` or ``LABEL)`` (the long
+    CoNLL-2005 form). ``problem`` is empty, or says why the tag cannot be read. A file uses a few
+    hundred distinct tags, so each is parsed once.
+    """
+    opens = []
+    rest = tag
+    while rest.startswith("("):
+        match = OPEN_RE.match(rest)
+        if match is None:
+            return (), (), f"bad opening bracket in {tag!r}"
+        opens.append(match.group(1))
+        rest = rest[match.end():]
+    rest = rest.removeprefix("*")
+    closes = tuple(closing[:-1] for closing in CLOSING_RE.findall(rest))
+    if CLOSING_RE.sub("", rest):
+        return (), (), f"cannot read {tag!r} (expected '(LABEL*', '*', '*)' or a mix)"
+    return tuple(opens), closes, ""
+
+
+def _outer_first(span: tuple[str, int, int]) -> tuple[int, int]:
+    return span[1], -span[2]
+
+
 def spans_to_bio(length: int, spans: list[tuple[str, int, int]]) -> list[str]:
     """Spans -> BIO tags; where spans nest, the inner one wins on its own tokens."""
     tags = ["O"] * length
-    for label, start, end in sorted(spans, key=lambda s: (s[1], -s[2])):
+    for label, start, end in sorted(spans, key=_outer_first) if len(spans) > 1 else spans:
         tags[start] = f"B-{label}"
         for i in range(start + 1, end + 1):
             tags[i] = f"I-{label}"
@@ -149,7 +178,7 @@ def spans_to_bio(length: int, spans: list[tuple[str, int, int]]) -> list[str]:
 
 
 def parse_coref_column(entries: list[str], path: str | Path,
-                       line_numbers: list[int]) -> list[tuple[int, tuple[int, int]]]:
+                       line_numbers: Sequence[int]) -> list[tuple[int, tuple[int, int]]]:
     """Coreference column -> ``(cluster id, (start, end))``, sorted by span.
 
     Entries: ``-``, ``(12``, ``12)``, ``(12)``, several joined with ``|``. Mentions of
@@ -157,17 +186,11 @@ def parse_coref_column(entries: list[str], path: str | Path,
     """
     open_starts: dict[int, list[int]] = {}
     mentions: list[tuple[int, tuple[int, int]]] = []
-    for index, entry in enumerate(entries):
-        if entry == "-":
-            continue
-        for part in entry.split("|"):
-            match = re.fullmatch(r"(\()?(\d+)(\))?", part)
-            if match is None:
-                raise DataFormatError(path, line_numbers[index], f"coreference column: cannot read {part!r} "
-                                      "(expected '(N', 'N)', '(N)' or '-')")
-            opens, cluster, closes = bool(match.group(1)), int(match.group(2)), bool(match.group(3))
-            if not opens and not closes:
-                raise DataFormatError(path, line_numbers[index], f"coreference column: {part!r} has no bracket")
+    for index in compress(range(len(entries)), map("-".__ne__, entries)):
+        parts = _coref_parts(entries[index])
+        if isinstance(parts, str):
+            raise DataFormatError(path, line_numbers[index], f"coreference column: {parts}")
+        for opens, cluster, closes in parts:
             if opens and closes:
                 mentions.append((cluster, (index, index)))
             elif opens:
@@ -181,29 +204,72 @@ def parse_coref_column(entries: list[str], path: str | Path,
         if starts:
             raise DataFormatError(path, line_numbers[starts[-1]], f"coreference column: mention of {cluster} "
                                   "opened here is never closed within its sentence")
-    return sorted(mentions, key=lambda m: (m[1], m[0]))
+    mentions.sort(key=_span_then_cluster)
+    return mentions
+
+
+_span_then_cluster = itemgetter(1, 0)
+
+
+@lru_cache(maxsize=1 << 16)
+def _coref_parts(entry: str) -> tuple[tuple[bool, int, bool], ...] | str:
+    """``"(12|3)"`` -> ``((True, 12, False), (False, 3, True))``; a string says why it cannot be read."""
+    parts = []
+    for part in entry.split("|"):
+        match = COREF_RE.fullmatch(part)
+        if match is None:
+            return f"cannot read {part!r} (expected '(N', 'N)', '(N)' or '-')"
+        opens, closes = bool(match.group(1)), bool(match.group(3))
+        if not opens and not closes:
+            return f"{part!r} has no bracket"
+        parts.append((opens, int(match.group(2)), closes))
+    return tuple(parts)
 
 
 # --- rows -> sentences -> documents -----------------------------------------
 
-def _none_if_dash(value: str) -> str | None:
-    return None if value == "-" else value
+_DASH_IS_NONE = {"-": None}
+_start_end = itemgetter(1, 2)
 
 
-def _build_sentence(rows: list[list[str]], line_numbers: list[int], path: str | Path) -> Sentence:
-    width = len(rows[0])
-    for row, line_no in zip(rows, line_numbers):
-        if len(row) != width:
-            raise DataFormatError(path, line_no, f"{len(row)} columns, but the sentence's first row "
-                                  f"(line {line_numbers[0]}) has {width}")
+def _none_if_dash(column: list[str]) -> list[str | None]:
+    """The column with ``-`` read as None (``dict.get(v, v)`` mapped in C: this runs once per token)."""
+    return list(map(_DASH_IS_NONE.get, column, column))
+
+
+def _columns(block: list[str], line_numbers: Sequence[int], path: str | Path, plain: bool) -> list[list[str]]:
+    """The columns of one sentence's rows (``block``: its lines), checked to be of equal width.
+
+    The whole block is split at once and the columns are strided slices of the fields, which is
+    several times faster than splitting row by row and transposing. The rows line up exactly when
+    the field count is rows x width and column 0 (the document name) is the same on every row; a
+    block that fails this is split row by row to name the ragged line.
+    """
+    text = "\n".join(block)
+    fields = text.split() if plain else [f for f in _FIELD_SEPARATORS.split(text) if f]
+    first = block[0].split() if plain else split_columns(block[0])
+    width, length = len(first), len(block)
+    if len(fields) != width * length or fields[0::width].count(first[0]) != length:
+        for line, line_no in zip(block, line_numbers):
+            row = split_columns(line)
+            if len(row) != width:
+                raise DataFormatError(path, line_no, f"{len(row)} columns, but the sentence's first row "
+                                      f"(line {line_numbers[0]}) has {width}")
+        raise DataFormatError(path, line_numbers[0], "column 0 (the document name) differs between the rows "
+                              "of this sentence")
     if width < FIXED_COLUMNS + 1:
         raise DataFormatError(path, line_numbers[0], f"{width} columns; a CoNLL-2012 row has at least "
                               f"{FIXED_COLUMNS + 1} (11 fixed, predicate arguments, coreference)")
-    columns = list(zip(*rows))
-    length = len(rows)
+    return [fields[k::width] for k in range(width)]
+
+
+def _build_sentence(block: list[str], line_numbers: Sequence[int], path: str | Path, plain: bool) -> Sentence:
+    """One sentence from its lines (``line_numbers``: theirs in the file)."""
+    columns = _columns(block, line_numbers, path, plain)
+    width, length = len(columns), len(block)
     srl_frames, srl_spans, srl_columns = [], [], []
     for k in range(FIXED_COLUMNS, width - 1):
-        column = list(columns[k])
+        column = columns[k]
         spans = parse_bracket_column(column, path, line_numbers, f"argument column {k - FIXED_COLUMNS + 1}")
         verbs = [start for label, start, _ in spans if label == "V"]
         if not verbs:
@@ -213,16 +279,16 @@ def _build_sentence(rows: list[list[str]], line_numbers: list[int], path: str | 
         srl_spans.append(spans)
         srl_columns.append(column)
     return Sentence(
-        words=list(columns[3]), pos=list(columns[4]), parse_bits=list(columns[5]),
-        predicate_lemmas=[_none_if_dash(v) for v in columns[6]],
-        predicate_framesets=[_none_if_dash(v) for v in columns[7]],
-        word_senses=[_none_if_dash(v) for v in columns[8]],
-        speakers=[_none_if_dash(v) for v in columns[9]],
-        named_entities=sorted(parse_bracket_column(list(columns[10]), path, line_numbers, "named entities"),
-                              key=lambda s: (s[1], s[2])),
+        words=columns[3], pos=columns[4], parse_bits=columns[5],
+        predicate_lemmas=_none_if_dash(columns[6]),
+        predicate_framesets=_none_if_dash(columns[7]),
+        word_senses=_none_if_dash(columns[8]),
+        speakers=_none_if_dash(columns[9]),
+        named_entities=sorted(parse_bracket_column(columns[10], path, line_numbers, "named entities"),
+                              key=_start_end),
         srl_frames=srl_frames, srl_spans=srl_spans, srl_columns=srl_columns,
-        coref_spans=parse_coref_column(list(columns[width - 1]), path, line_numbers),
-        document_id=rows[0][0], line=line_numbers[0])
+        coref_spans=parse_coref_column(columns[width - 1], path, line_numbers),
+        document_id=columns[0][0], line=line_numbers[0])
 
 
 def _clusters(sentences: list[Sentence]) -> tuple[list[list[tuple[int, int]]], list[int]]:
@@ -241,41 +307,44 @@ def read_conll2012_file(path: str | Path) -> list[Document]:
     path = Path(path)
     documents: list[Document] = []
     current: Document | None = None
-    rows: list[list[str]] = []
-    row_lines: list[int] = []
-
-    def end_sentence():
-        if rows:
-            current.sentences.append(_build_sentence(rows, row_lines, path))
-            rows.clear()
-            row_lines.clear()
-
-    with open(path, encoding="utf-8") as handle:
-        for line_no, raw in enumerate(handle, start=1):
-            line = raw.strip()
-            if line.startswith("#begin document"):
-                if current is not None:
-                    raise DataFormatError(path, line_no, f"'#begin document' inside the part opened at line "
-                                          f"{current.line} (missing '#end document')")
-                match = BEGIN_RE.match(line)
-                if match is None:
-                    raise DataFormatError(path, line_no, "expected '#begin document (NAME); part NNN'")
-                current = Document(match.group(1), int(match.group(2)), [], path=str(path), line=line_no)
-            elif line.startswith("#end document"):
-                if current is None:
-                    raise DataFormatError(path, line_no, "'#end document' without '#begin document'")
-                end_sentence()
-                current.clusters, current.cluster_ids = _clusters(current.sentences)
-                documents.append(current)
-                current = None
-            elif not line:
-                if current is not None:
-                    end_sentence()
-            else:
-                if current is None:
-                    raise DataFormatError(path, line_no, "a token row outside '#begin document' ... '#end document'")
-                rows.append(line.split())
-                row_lines.append(line_no)
+    text = read_text(path)
+    plain = is_plain(text)
+    lines = text_lines(text)
+    # Token rows come in blocks between the blank and '#' lines; find those lines in C, then handle
+    # one block (a sentence) at a time.
+    stripped = list(map(methodcaller("strip", " \t"), lines))
+    blank = compress(count(), map(not_, stripped))
+    marked = compress(count(), map(methodcaller("startswith", "#"), stripped))
+    boundaries = sorted(set(blank).union(marked))
+    boundaries.append(len(lines))
+    first = 0
+    for line_index in boundaries:
+        if line_index > first:
+            if current is None:
+                raise DataFormatError(path, first + 1, "a token row outside '#begin document' ... '#end document'")
+            current.sentences.append(_build_sentence(lines[first:line_index], range(first + 1, line_index + 1),
+                                                     path, plain))
+        first = line_index + 1
+        if line_index == len(lines) or not stripped[line_index]:
+            continue
+        line_no, raw = line_index + 1, stripped[line_index]
+        if raw.startswith("#begin document"):
+            if current is not None:
+                raise DataFormatError(path, line_no, f"'#begin document' inside the part opened at line "
+                                      f"{current.line} (missing '#end document')")
+            match = BEGIN_RE.match(raw)
+            if match is None:
+                raise DataFormatError(path, line_no, "expected '#begin document (NAME); part NNN'")
+            current = Document(match.group(1), int(match.group(2)), [], path=str(path), line=line_no)
+        elif raw.startswith("#end document"):
+            if current is None:
+                raise DataFormatError(path, line_no, "'#end document' without '#begin document'")
+            current.clusters, current.cluster_ids = _clusters(current.sentences)
+            documents.append(current)
+            current = None
+        else:
+            raise DataFormatError(path, line_no, "a line starting with '#' that is neither '#begin document' "
+                                  "nor '#end document'")
     if current is not None:
         raise DataFormatError(path, current.line, f"part {current.part} of {current.doc_id} begun here has no "
                               "'#end document' before the end of the file")

@@ -23,7 +23,9 @@ from elmo_eval.readers.errors import DataFormatError
 
 # A token is a run of word characters or one other non-space character, so
 # punctuation is always split off and every token keeps its character span.
-_TOKEN = re.compile(r"\w+|[^\w\s]", re.UNICODE)
+# Running text: Unicode spaces (U+00A0, U+2009, U+3000) separate tokens like ASCII spaces, as the
+# official scorer's whitespace split does; U+FEFF (zero width) is no token. Offsets keep every character.
+_TOKEN = re.compile(r"\w+|[^\w\s\ufeff]", re.UNICODE)
 
 
 def tokenize_with_offsets(text: str) -> tuple[list[str], list[tuple[int, int]]]:
@@ -78,8 +80,11 @@ class SquadQuestion:
 
 @dataclass
 class SquadReadReport:
-    """What the reader had to adjust: counts over all gold answers of the file."""
+    """What the file holds (articles, paragraphs, questions) and what the reader had to adjust: counts over
+    all gold answers of the file."""
 
+    articles: int = 0
+    paragraphs: int = 0
     questions: int = 0
     answers: int = 0
     answers_off_token_boundary: int = 0      # expanded to the covering tokens
@@ -108,7 +113,7 @@ def read_squad(path: str | Path) -> tuple[list[SquadQuestion], SquadReadReport]:
     """
     path = Path(path)
     try:
-        with open(path, encoding="utf-8") as handle:
+        with open(path, encoding="utf-8-sig") as handle:  # -sig: a leading BOM is dropped
             root = json.load(handle)
     except json.JSONDecodeError as err:
         raise DataFormatError(path, err.lineno, f"invalid JSON: {err.msg}") from None
@@ -116,6 +121,7 @@ def read_squad(path: str | Path) -> tuple[list[SquadQuestion], SquadReadReport]:
     articles = _get(root, "data", list, path, "$", "a list of articles")
     report = SquadReadReport()
     questions: list[SquadQuestion] = []
+    report.articles = len(articles)
     for a, article in enumerate(articles):
         where_a = f"data[{a}]"
         _expect(article, dict, path, where_a, "an article object")
@@ -124,6 +130,7 @@ def read_squad(path: str | Path) -> tuple[list[SquadQuestion], SquadReadReport]:
             where_p = f"{where_a}.paragraphs[{p}]"
             _expect(paragraph, dict, path, where_p, "a paragraph object")
             context = _get(paragraph, "context", str, path, where_p, "the paragraph text")
+            report.paragraphs += 1
             tokens, spans = tokenize_with_offsets(context)
             for q, qa in enumerate(_get(paragraph, "qas", list, path, where_p, "a list of questions")):
                 where_q = f"{where_p}.qas[{q}]"

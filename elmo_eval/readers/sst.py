@@ -1,5 +1,8 @@
 """Stanford Sentiment Treebank in PTB notation: one labelled binary tree per line.
 
+Leaves and labels are separated by ASCII space/tab only: a word may contain any other character
+(the public train.txt has U+00A0 inside "8 1/2"); a byte-order mark at the start of the file is dropped.
+
 Every node carries a sentiment label 0-4 (very negative .. very positive):
 ``(3 (2 The) (3 (2 film) (3 works)))``. The sentence label is the root's.
 SST-2 (binary) drops neutral (2) and maps 0-1 to 0 (negative), 3-4 to 1 (positive).
@@ -11,10 +14,11 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from elmo_eval.readers.columns import read_lines
 from elmo_eval.readers.errors import DataFormatError
 
 NUM_CLASSES = 5
-_TOKEN = re.compile(r"\(|\)|[^\s()]+")
+_TOKEN = re.compile(r"\(|\)|[^ \t\r\n()]+")
 
 
 @dataclass
@@ -107,8 +111,7 @@ def read_sst(path: str | Path) -> list[SstSentence]:
     """Every tree of one SST file (blank lines are skipped)."""
     path = Path(path)
     out = []
-    with open(path, encoding="utf-8") as handle:
-        for line_no, line in enumerate(handle, start=1):
-            if line.strip():
-                out.append(SstSentence(parse_tree(line, path, line_no), len(out), line_no))
+    for line_no, line in enumerate(read_lines(path), start=1):
+        if line.strip(" \t\r"):
+            out.append(SstSentence(parse_tree(line, path, line_no), len(out), line_no))
     return out

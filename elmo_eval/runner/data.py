@@ -1,7 +1,9 @@
 """Where a task's real data is: ``--data TASK=PATH``, a fetched asset, or a registered licensed copy.
 
 A task's data is either a root folder (the spec's ``[data]`` paths are relative to it) or an
-explicit ``{split: path}`` mapping (what ``elmo-eval data check`` registered for licensed data).
+explicit ``{split: path}`` mapping (what ``elmo-eval data check`` registered). A root folder given with
+``--data TASK=DIR`` is read in the spec's own layout when that exists, else its splits are found under
+the same names ``elmo-eval data check`` accepts (``valid.txt``, ``eng.testa``, ``conll-2012-test``, ...).
 """
 from __future__ import annotations
 
@@ -24,7 +26,8 @@ def resolve_real_data(specs: list[TaskSpec], given: dict[str, str], data_dir: st
         asset = spec.data.get("asset")
         if spec.name in found or not asset:
             continue
-        entry = registry.get(asset)
+        check_task = _check_task_name(spec)
+        entry = registry.get(asset) or (registry.get(check_task) if check_task else None)
         if entry and entry.get("splits"):
             found[spec.name] = {split: Path(p) for split, p in entry["splits"].items()}
             continue
@@ -37,8 +40,38 @@ def resolve_real_data(specs: list[TaskSpec], given: dict[str, str], data_dir: st
     return found
 
 
+def _check_task_name(spec: TaskSpec) -> str | None:
+    """The ``data check`` task that reads this spec's data (by spec name, then by its asset's name)."""
+    from elmo_eval.assets.check import canonical_task
+
+    for name in (spec.name, spec.data.get("asset")):
+        try:
+            return canonical_task(name) if name else None
+        except KeyError:
+            continue
+    return None
+
+
 def split_paths(spec: TaskSpec, location: DataLocation) -> dict[str, Path]:
-    """The task's split files for a data location."""
+    """The task's split files for a data location.
+
+    A folder: the spec's own layout if its files are there, else the splits ``data check`` finds
+    there (a folder in which neither is found keeps the spec's layout, so the caller's "missing
+    data files" error names the files it expected).
+    """
     if isinstance(location, dict):
         return {split: Path(p) for split, p in location.items() if split in ("train", "dev", "test")}
-    return spec.split_paths(location, world=False)
+    layout = spec.split_paths(location, world=False)
+    if all(path.exists() for path in layout.values()):
+        return layout
+    check_task = _check_task_name(spec)
+    if check_task is None or not Path(location).exists():
+        return layout
+    from elmo_eval.assets.check import CHECK_TASKS, NoUsableSplit, locate_splits
+
+    try:
+        located = locate_splits(CHECK_TASKS[check_task], Path(location))
+    except (NoUsableSplit, FileNotFoundError):
+        return layout
+    # the splits the spec reads (topic: no dev, carved from train), from where data check finds them
+    return {split: located.splits.get(split, path) for split, path in layout.items()}
