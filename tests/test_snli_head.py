@@ -37,8 +37,11 @@ def synthetic_pairs(n: int, seed: int) -> list[SnliPair]:
 
 
 SPLITS = {"train": synthetic_pairs(600, 0), "dev": synthetic_pairs(150, 1), "test": synthetic_pairs(150, 2)}
-HP = {"lr": 0.01, "batch_size": 32, "max_epochs": 4, "patience": 2, "word_dim": 16, "word_trainable": True,
-      "hidden": 16, "head_dropout": 0.0}
+HP = {
+    "trainer": {"lr": 0.01, "batch_size": 32, "max_epochs": 4, "patience": 2},
+    "embedder": {"word_dim": 16, "word_trainable": True},
+    "head": {"hidden": 16, "head_dropout": 0.0},
+}
 CHANCE = 100 / 3
 
 

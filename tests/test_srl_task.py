@@ -21,7 +21,7 @@ Hi    -
 def _task_and_instances(tmp_path):
     path = tmp_path / "sample.txt"
     path.write_text(SAMPLE)
-    task = SrlTask({"format": "conll2005"})
+    task = SrlTask(format="conll2005")
     sentences = task.read(path)
     instances = task.eval_instances(sentences)
     return task, instances
@@ -57,6 +57,6 @@ def test_spec_builds_the_task():
     assert isinstance(spec.build_task(), SrlTask)
     assert spec.paper["table1"]["elmo"] == 84.6 and spec.paper["table3"]["output"] == 80.9
     assert spec.setup["elmo_placement"] == "input" and spec.setup["l2_lambda"] == 0.001
-    tiny = spec.hp("tiny")
+    tiny = spec.hp("tiny")["head"]
     assert tiny["num_layers"] >= 2 and tiny["hidden_dim"] <= 64
     assert torch.is_tensor(SrlTask().features([])["predicate_indicator"])
