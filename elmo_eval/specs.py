@@ -145,7 +145,7 @@ class Hyperparameters:
 
     trainer: TrainerConfig
     embedder: EmbedderConfig
-    head: Mapping[str, Any]
+    head: dict[str, Any]
 
     @classmethod
     def from_sections(cls, task: Any, sections: Mapping[str, Mapping], where: str = "hyperparameters"
@@ -156,7 +156,7 @@ class Hyperparameters:
         trainer = build_config(TrainerConfig, sections.get("trainer", {}), f"{where} [trainer]")
         embedder = build_config(EmbedderConfig, sections.get("embedder", {}), f"{where} [embedder]")
         head = check_keywords(task.build_head, sections.get("head", {}), f"{where} [head]")
-        return cls(trainer, embedder, types.MappingProxyType(head))
+        return cls(trainer, embedder, head)
 
     def to_dict(self) -> dict:
         """JSON-ready nested dict of every value (the run's recorded hyperparameters)."""
@@ -419,7 +419,7 @@ def _resolve_variants(raw: Mapping, profiles: dict[str, Hyperparameters], task_c
         overrides = {s: dict(entry[s]) for s in SECTIONS if s in entry}
         for profile, hp in profiles.items():  # every profile must take the overrides
             _apply(task_class, hp, overrides, f"{where} on [profiles.{profile}]")
-        variants[name] = Variant(types.MappingProxyType(dict(representation)), types.MappingProxyType(overrides))
+        variants[name] = Variant(dict(representation), overrides)
     return variants
 
 

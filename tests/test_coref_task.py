@@ -100,10 +100,11 @@ def test_spec_profiles_and_paper_numbers():
     spec = load_spec("coref")
     assert spec.metric == "conll_f1" and spec.build_task().main_metric == "conll_f1"
     assert spec.paper["table1"]["baseline"] == 67.2 and spec.paper["table1"]["elmo"] == 70.4
-    paper, tiny = spec.hp("paper"), spec.hp("tiny")
-    assert paper["top_span_ratio"] == 0.4 and paper["max_span_width"] == 10 and paper["batch_size"] == 1
-    assert set(paper) - {"plateau_patience"} == set(tiny), set(paper) ^ set(tiny)
-    head = spec.build_task().build_head(40, 0, tiny)
+    paper, tiny = spec.hyperparameters("paper"), spec.hyperparameters("tiny")
+    assert paper.head["top_span_ratio"] == 0.4 and paper.head["max_span_width"] == 10
+    assert paper.trainer.batch_size == 1 and paper.trainer.plateau_patience == 2
+    assert tiny.trainer.plateau_patience is None and tiny.head["max_span_width"] == 4
+    head = spec.build_task().build_head(40, 0, **tiny.head)
     assert sum(p.numel() for p in head.parameters()) > 0
     assert spec.setup["elmo_placement"] == "input"
 

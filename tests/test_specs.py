@@ -128,7 +128,8 @@ def test_extends_overrides_only_the_keys_it_gives(tmp_path):
     ('[profiles.x]\nextends = "big"\nlr = 0.1', r"\[profiles.x\]", "lr", None),
     ('[variants.v]\nhead = { hidden_dm = 4 }', r"\[variants.v\] on \[profiles.big\] \[head\]", "hidden_dm",
      "hidden"),
-    ('[variants.v]\nhp = { hidden = 4 }', r"\[variants.v\].*go in the \[trainer\], \[embedder\] or \[head\]", "hp", None),
+    ('[variants.v]\nhp = { hidden = 4 }', r"\[variants.v\].*go in the \[trainer\], \[embedder\] or \[head\]", "hp",
+     None),
     ('[variants.v]\nrepresentation = { elmo = "top", placment = "both" }', r"\[variants.v\] representation",
      "placment", "placement"),
 ])

@@ -56,13 +56,15 @@ HP = {
 MIN_EM = 20.0
 
 
-def train(tmp_path, placement: str | None, **hp):
+def train(tmp_path, placement: str | None, trainer: dict | None = None, head: dict | None = None):
+    """Train on the toy splits with HP, ``trainer`` / ``head`` overriding keys of those sections."""
     if placement is None:
         rep, source = standard_representation("baseline"), None
     else:  # output-only needs something at the input: the word vectors
         rep = standard_representation("elmo_mix_l0.001", placement=placement, word=placement == "output")
         source = LiveLayers(WordHashEncoder())
-    return train_and_evaluate(SquadTask(), SPLITS, rep, {**HP, "head": {**HP["head"], **hp}}, tmp_path, layer_source=source)
+    sections = {**HP, "trainer": {**HP["trainer"], **(trainer or {})}, "head": {**HP["head"], **(head or {})}}
+    return train_and_evaluate(SquadTask(), SPLITS, rep, sections, tmp_path, layer_source=source)
 
 
 def _brute_force(start, end, mask, max_len):

@@ -128,7 +128,8 @@ def test_trains_beats_chance_and_writes_props(tmp_path):
 def test_elmo_placements_train(tmp_path, placement):
     # output: ELMo concatenated to the top LSTM state before the tag projection
     rep = standard_representation("elmo_mix_l0.001", placement=placement, word=True)
-    result = train_and_evaluate(SrlTask(), _splits(), rep, {**HP, "trainer": {**HP["trainer"], "max_epochs": 5}}, tmp_path,
+    hp = {**HP, "trainer": {**HP["trainer"], "max_epochs": 5}}
+    result = train_and_evaluate(SrlTask(), _splits(), rep, hp, tmp_path,
                                 layer_source=LiveLayers(NoiseEncoder()), seed=0)
     assert set(result["layer_weights"]) == {"input": {"input"}, "output": {"output"},
                                             "both": {"input", "output"}}[placement]

@@ -103,4 +103,5 @@ def test_statistics_do_not_depend_on_fitted_labels(world):
     instances = fitted.eval_instances(fitted.read(spec.split_paths(world, world=True)["dev"]))
     fitted.fit_labels(instances[:3])
     predictions = _predictions("srl", fitted, instances, random.Random(1))
-    assert np.array_equal(fitted.score_statistics(instances, predictions), fresh.score_statistics(instances, predictions))
+    stats = fitted.score_statistics(instances, predictions)
+    assert np.array_equal(stats, fresh.score_statistics(instances, predictions))

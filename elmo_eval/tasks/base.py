@@ -128,13 +128,15 @@ class Task(ABC):
         """Per-label diagnostics added to :meth:`evaluate` (none by default; never selects or tests)."""
         return {}
 
-    def evaluate(self, instances: Sequence, predictions: Sequence) -> dict[str, float]:
-        """Metrics as the official scorer computes them (percentages where the scorer prints them)."""
+    def evaluate(self, instances: Sequence, predictions: Sequence, breakdown: bool = True) -> dict[str, float]:
+        """Metrics as the official scorer computes them (percentages where the scorer prints them), from
+        the pooled statistics; with ``breakdown``, the per-label diagnostics too (a second pass over the
+        predictions, so the per-epoch dev evaluation leaves them out)."""
         if len(instances) != len(predictions):
             raise ValueError(f"{len(predictions)} predictions for {len(instances)} instances")
         totals = pool(self.score_statistics(instances, predictions))
         metrics = {key: float(value) for key, value in self.metrics_from_statistics(totals).items()}
-        return {**metrics, **self.breakdown(instances, predictions)}
+        return {**metrics, **(self.breakdown(instances, predictions) if breakdown else {})}
 
     @abstractmethod
     def write_predictions(self, path: str | Path, instances: Sequence, predictions: Sequence) -> None:

@@ -40,7 +40,8 @@ class TaskModel(pl.LightningModule):
         use_chars = rep.char_cnn if rep.char_cnn is not None else embedding.char_cnn is not None
         chars = None
         if use_chars:  # the representation may ask for characters the profile does not size: the defaults
-            chars = CharCNNEmbedder(**dataclasses.asdict(embedding.char_cnn)) if embedding.char_cnn else CharCNNEmbedder()
+            sizes = dataclasses.asdict(embedding.char_cnn) if embedding.char_cnn is not None else {}
+            chars = CharCNNEmbedder(**sizes)
 
         def representation():
             if layer_shape is None:
@@ -100,7 +101,7 @@ class TaskModel(pl.LightningModule):
         if len(by_index) != len(self.dev_instances):
             return  # sanity-check pass over a few batches only
         predictions = [by_index[i] for i in range(len(self.dev_instances))]
-        metrics = self.task.evaluate(self.dev_instances, predictions)
+        metrics = self.task.evaluate(self.dev_instances, predictions, breakdown=False)
         self.dev_history.append({"epoch": self.current_epoch, **metrics})
         self.log("dev_metric", float(metrics[self.task.main_metric]), prog_bar=True, sync_dist=False)
         for key, value in metrics.items():
