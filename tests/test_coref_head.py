@@ -12,8 +12,8 @@ from elmo_eval.heads.coref import CorefHead, clusters_from_antecedents, distance
 from elmo_eval.metrics.coref import coref_scores
 from elmo_eval.modules.span_extractor import SpanRepresentation, enumerate_spans
 from elmo_eval.readers.conll2012 import read_conll2012
-from elmo_eval.tasks.coref import CorefTask, coref_column
 from elmo_eval.representations.config import standard_representation
+from elmo_eval.tasks.coref import CorefTask, coref_column
 from elmo_eval.training.fields import Collator
 from elmo_eval.training.fit import build_vocabulary, train_and_evaluate
 from elmo_eval.training.layers import LiveLayers
@@ -79,9 +79,12 @@ class HashEncoder:
         return layers, mask
 
 
-HP = {"lr": 0.01, "batch_size": 1, "max_epochs": 5, "patience": 2, "word_dim": 16, "word_trainable": True,
-      "char_cnn": False, "context_hidden": 16, "ffnn_hidden": 32, "ffnn_layers": 2, "feature_dim": 8,
-      "max_span_width": 3, "max_antecedents": 10, "hidden_dropout": 0.0, "grad_clip": 5.0}
+HP = {
+    "trainer": {"lr": 0.01, "batch_size": 1, "max_epochs": 5, "patience": 2, "grad_clip": 5.0},
+    "embedder": {"word_dim": 16, "word_trainable": True, "char_cnn": False},
+    "head": {"context_hidden": 16, "ffnn_hidden": 32, "ffnn_layers": 2, "feature_dim": 8, "max_span_width": 3,
+             "max_antecedents": 10, "hidden_dropout": 0.0},
+}
 
 
 
@@ -111,7 +114,7 @@ def test_baseline_head_learns_pronouns(tmp_path, toy_splits):
 def test_elmo_placements_train(tmp_path, toy_splits, placement):
     # output placement keeps the word vectors at the input; the input run is ELMo-only
     rep = standard_representation("elmo_mix_l0.001", placement=placement, word=placement == "output")
-    hp = dict(HP, max_epochs=3)
+    hp = {**HP, "trainer": {**HP["trainer"], "max_epochs": 3}}
     result = train_and_evaluate(CorefTask(), toy_splits, rep, hp, tmp_path, layer_source=LiveLayers(HashEncoder()))
     assert set(result["layer_weights"]) == {placement}
     assert result["metrics"]["test"]["conll_f1"] > all_singletons_score(toy_splits["test"]) + 10

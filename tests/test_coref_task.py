@@ -4,7 +4,6 @@ from __future__ import annotations
 import pytest
 import torch
 
-from elmo_eval.tasks.base import build_task
 from elmo_eval.readers.conll2012 import read_conll2012
 from elmo_eval.specs import load_spec
 from elmo_eval.tasks.coref import CorefTask, coref_column, gold_path, write_conll
@@ -99,12 +98,13 @@ def test_official_sample_round_trips(tmp_path, formats_dir):
 
 def test_spec_profiles_and_paper_numbers():
     spec = load_spec("coref")
-    assert spec.metric == "conll_f1" and build_task(spec).main_metric == "conll_f1"
+    assert spec.metric == "conll_f1" and spec.build_task().main_metric == "conll_f1"
     assert spec.paper["table1"]["baseline"] == 67.2 and spec.paper["table1"]["elmo"] == 70.4
-    paper, tiny = spec.hp("paper"), spec.hp("tiny")
-    assert paper["top_span_ratio"] == 0.4 and paper["max_span_width"] == 10 and paper["batch_size"] == 1
-    assert set(paper) - {"plateau_patience"} == set(tiny), set(paper) ^ set(tiny)
-    head = build_task(spec).build_head(40, 0, tiny)
+    paper, tiny = spec.hyperparameters("paper"), spec.hyperparameters("tiny")
+    assert paper.head["top_span_ratio"] == 0.4 and paper.head["max_span_width"] == 10
+    assert paper.trainer.batch_size == 1 and paper.trainer.plateau_patience == 2
+    assert tiny.trainer.plateau_patience is None and tiny.head["max_span_width"] == 4
+    head = spec.build_task().build_head(40, 0, **tiny.head)
     assert sum(p.numel() for p in head.parameters()) > 0
     assert spec.setup["elmo_placement"] == "input"
 
@@ -114,7 +114,7 @@ def test_generated_world_reads_back(tmp_path_factory):
     root = tmp_path_factory.mktemp("world")
     generate.generate_world(root, seed=0, size="small")
     spec = load_spec("coref")
-    task = build_task(spec)
+    task = spec.build_task()
     splits = {name: task.read(path) for name, path in spec.split_paths(root, world=True).items()}
     assert set(splits) == {"train", "dev", "test"}
     for docs in splits.values():

@@ -5,8 +5,8 @@ import pytest
 import torch
 
 from elmo_eval.readers.conll2003 import NerSentence
-from elmo_eval.tasks.ner import NerTask
 from elmo_eval.representations.config import standard_representation
+from elmo_eval.tasks.ner import NerTask
 from elmo_eval.training.fit import train_and_evaluate
 from elmo_eval.training.layers import LiveLayers
 
@@ -56,8 +56,11 @@ class TypeEncoder:
 
 
 SPLITS = {"train": _sentences(120, 0), "dev": _sentences(30, 1), "test": _sentences(30, 2)}
-HP = {"lr": 0.02, "batch_size": 16, "max_epochs": 8, "patience": 3, "word_dim": 8, "word_trainable": True,
-      "hidden_dim": 12, "num_layers": 2, "encoder_dropout": 0.0, "char_cnn": False}
+HP = {
+    "trainer": {"lr": 0.02, "batch_size": 16, "max_epochs": 8, "patience": 3},
+    "embedder": {"word_dim": 8, "word_trainable": True, "char_cnn": False},
+    "head": {"hidden_dim": 12, "num_layers": 2, "encoder_dropout": 0.0},
+}
 
 
 def test_baseline_learns_and_writes_conlleval_columns(tmp_path):
@@ -79,8 +82,8 @@ def test_baseline_learns_and_writes_conlleval_columns(tmp_path):
 @pytest.mark.parametrize("placement", ["input", "output"])
 def test_elmo_placements_learn(tmp_path, placement):
     rep = standard_representation("elmo_mix_l0.001", placement=placement, word=placement == "output")
-    hp = {**HP, "word_dim": 2, "word_trainable": False} if placement == "output" else HP
-    result = train_and_evaluate(NerTask({"scheme": "BIO"}), SPLITS, rep, hp, tmp_path,
+    hp = {**HP, "embedder": {"word_dim": 2, "word_trainable": False}} if placement == "output" else HP
+    result = train_and_evaluate(NerTask(scheme="BIO"), SPLITS, rep, hp, tmp_path,
                                 layer_source=LiveLayers(TypeEncoder()))
     assert result["metrics"]["test"]["f1"] > 80
     assert set(result["layer_weights"]) == {placement}
@@ -88,4 +91,4 @@ def test_elmo_placements_learn(tmp_path, placement):
 
 def test_unknown_scheme_is_refused():
     with pytest.raises(ValueError, match="BIOES"):
-        NerTask({"scheme": "IOBES"})
+        NerTask(scheme="IOBES")

@@ -1,7 +1,6 @@
 """The generated world's NER, SST and AG News files read back with this project's readers."""
 import pytest
 
-from elmo_eval.tasks.base import build_task
 from elmo_eval.specs import load_spec
 from elmo_eval.world.generate import generate_world
 
@@ -16,7 +15,7 @@ def world(tmp_path_factory):
 @pytest.mark.parametrize("name", ["ner", "sst", "topic"])
 def test_world_splits_read_back(world, name):
     spec = load_spec(name)
-    task = build_task(spec)
+    task = spec.build_task()
     paths = spec.split_paths(world, world=True)
     assert set(paths) == {"train", "dev", "test"}
     splits = {split: task.read(path) for split, path in paths.items()}

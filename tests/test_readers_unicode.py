@@ -136,7 +136,7 @@ def test_squad_running_text_offsets_survive_unicode_spaces_and_bom(tmp_path):
     context = f"He saw {ODD[0]} twice,\u2009then\u3000left \ufeffearly."
     answer = ODD[0]
     data = {"data": [{"title": "t", "paragraphs": [{"context": context, "qas": [
-        {"id": "q1", "question": f"What\u00a0did he\ufeff see?",
+        {"id": "q1", "question": "What\u00a0did he\ufeff see?",
          "answers": [{"text": answer, "answer_start": context.index(answer)}]}]}]}]}
     [question], report = read_squad(_write(tmp_path / "dev-v1.1.json", BOM + json.dumps(data, ensure_ascii=False)))
     assert question.passage_tokens == ("He", "saw", "8", "1", "/", "2", "twice", ",", "then", "left", "early", ".")
@@ -146,6 +146,6 @@ def test_squad_running_text_offsets_survive_unicode_spaces_and_bom(tmp_path):
 
 
 def test_agnews_unicode_spaces_and_bom(tmp_path):
-    text = BOM + f'"3","Oil\u00a0up","prices\u2009rise\u3000again \ufeffsharply"\n'
+    text = BOM + '"3","Oil\u00a0up","prices\u2009rise\u3000again \ufeffsharply"\n'
     [example] = read_agnews(_write(tmp_path / "train.csv", text))
     assert example.label == 3 and example.tokens == ["Oil", "up", "prices", "rise", "again", "sharply"]

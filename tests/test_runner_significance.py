@@ -46,11 +46,13 @@ def test_pooled_test_agrees_with_the_generic_one():
 
 
 def test_pooled_f1_and_coref_scores_from_counts():
-    from elmo_eval.metrics.pooled import conll_coref_from_counts, f1_from_counts
+    from elmo_eval.metrics.pooled import coref_from_counts, f1_from_counts
 
     # 3 correct of 4 predicted and 6 gold: P 75, R 50, F1 60
     assert f1_from_counts(np.array([3.0, 4.0, 6.0])) == pytest.approx(60.0)
     assert f1_from_counts(np.array([[0.0, 0.0, 0.0]])).tolist() == [0.0]
-    # MUC R 1/2 P 1/1 (F1 2/3); B3 perfect; CEAF-e R 1/2 P 1/2
-    totals = np.array([1, 2, 1, 1, 3, 3, 3, 3, 1, 2, 1, 2], dtype=float)
-    assert conll_coref_from_counts(totals) == pytest.approx(100 * (2 / 3 + 1 + 0.5) / 3)
+    # MUC R 1/2 P 1/1 (F1 2/3); B3 perfect; CEAF-m nothing; CEAF-e R 1/2 P 1/2; mentions all found
+    totals = np.array([1, 2, 1, 1, 3, 3, 3, 3, 0, 0, 0, 0, 1, 2, 1, 2, 3, 3, 3, 3], dtype=float)
+    scores = coref_from_counts(totals)
+    assert scores["conll_f1"] == pytest.approx(100 * (2 / 3 + 1 + 0.5) / 3)
+    assert scores["ceafm_f1"] == 0.0 and scores["mentions_p"] == 100.0

@@ -9,8 +9,8 @@ from stand_in_encoders import WordHashEncoder
 
 from elmo_eval.modules.masked_ops import masked_max, masked_mean, masked_softmax
 from elmo_eval.readers.snli import SnliPair
-from elmo_eval.tasks.snli import SnliTask
 from elmo_eval.representations.config import standard_representation
+from elmo_eval.tasks.snli import SnliTask
 from elmo_eval.training.fit import train_and_evaluate
 from elmo_eval.training.layers import LiveLayers
 
@@ -37,8 +37,11 @@ def synthetic_pairs(n: int, seed: int) -> list[SnliPair]:
 
 
 SPLITS = {"train": synthetic_pairs(600, 0), "dev": synthetic_pairs(150, 1), "test": synthetic_pairs(150, 2)}
-HP = {"lr": 0.01, "batch_size": 32, "max_epochs": 4, "patience": 2, "word_dim": 16, "word_trainable": True,
-      "hidden": 16, "head_dropout": 0.0}
+HP = {
+    "trainer": {"lr": 0.01, "batch_size": 32, "max_epochs": 4, "patience": 2},
+    "embedder": {"word_dim": 16, "word_trainable": True},
+    "head": {"hidden": 16, "head_dropout": 0.0},
+}
 CHANCE = 100 / 3
 
 

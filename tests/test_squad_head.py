@@ -11,8 +11,8 @@ from stand_in_encoders import WordHashEncoder
 from elmo_eval.modules.pair_similarity import TrilinearSimilarity
 from elmo_eval.modules.span_search import best_spans
 from elmo_eval.readers.squad import SquadQuestion, tokenize_with_offsets
-from elmo_eval.tasks.squad import SquadTask
 from elmo_eval.representations.config import standard_representation
+from elmo_eval.tasks.squad import SquadTask
 from elmo_eval.training.fit import train_and_evaluate
 from elmo_eval.training.layers import LiveLayers
 
@@ -47,19 +47,24 @@ def synthetic_questions(n: int, seed: int) -> list[SquadQuestion]:
 
 SPLITS = {"train": synthetic_questions(200, 0), "dev": synthetic_questions(60, 1),
           "test": synthetic_questions(60, 2)}
-HP = {"lr": 0.02, "batch_size": 32, "max_epochs": 6, "patience": 3, "word_dim": 16, "word_trainable": True,
-      "hidden": 16, "head_dropout": 0.0, "max_span_length": 5}
+HP = {
+    "trainer": {"lr": 0.02, "batch_size": 32, "max_epochs": 6, "patience": 3},
+    "embedder": {"word_dim": 16, "word_trainable": True},
+    "head": {"hidden": 16, "head_dropout": 0.0, "max_span_length": 5},
+}
 # Chance: a uniformly random span of at most 5 of ~17 tokens is exactly right ~1.5% of the time.
 MIN_EM = 20.0
 
 
-def train(tmp_path, placement: str | None, **hp):
+def train(tmp_path, placement: str | None, trainer: dict | None = None, head: dict | None = None):
+    """Train on the toy splits with HP, ``trainer`` / ``head`` overriding keys of those sections."""
     if placement is None:
         rep, source = standard_representation("baseline"), None
     else:  # output-only needs something at the input: the word vectors
         rep = standard_representation("elmo_mix_l0.001", placement=placement, word=placement == "output")
         source = LiveLayers(WordHashEncoder())
-    return train_and_evaluate(SquadTask(), SPLITS, rep, {**HP, **hp}, tmp_path, layer_source=source)
+    sections = {**HP, "trainer": {**HP["trainer"], **(trainer or {})}, "head": {**HP["head"], **(head or {})}}
+    return train_and_evaluate(SquadTask(), SPLITS, rep, sections, tmp_path, layer_source=source)
 
 
 def _brute_force(start, end, mask, max_len):

@@ -11,6 +11,6 @@ def test_elmo_input_only_learns(tmp_path):
 
 @pytest.mark.parametrize("where", ["attention", "modeling"])
 def test_elmo_output_learns_at_either_place(tmp_path, where):
-    result = train(tmp_path, "output", output_elmo_at=where, max_epochs=4)
+    result = train(tmp_path, "output", trainer={"max_epochs": 4}, head={"output_elmo_at": where})
     assert result["metrics"]["test"]["exact_match"] > MIN_EM
     assert set(result["layer_weights"]) == {"output"}

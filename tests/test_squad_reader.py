@@ -72,7 +72,7 @@ def test_training_truncation_drops_answers_beyond_the_limit(tmp_path):
     context = " ".join(f"w{i}" for i in range(20))
     path = _squad_file(tmp_path, [_qa("early", "?", ("w2 w3", context.index("w2 "))),
                                   _qa("late", "?", ("w15", context.index("w15")))], context=context)
-    task = SquadTask({"max_passage_tokens": 10})
+    task = SquadTask(max_passage_tokens=10)
     examples = task.read(path)
     train = task.training_instances(examples)
     assert [q.id for q in train] == ["early"]

@@ -4,7 +4,6 @@ One module-scoped world serves both (generating it is the slow part).
 """
 import pytest
 
-from elmo_eval.tasks.base import build_task
 from elmo_eval.specs import load_spec
 from elmo_eval.world.generate import generate_world
 
@@ -18,7 +17,7 @@ def world(tmp_path_factory):
 
 def test_world_squad_reads_back(world):
     spec = load_spec("squad")
-    task = build_task(spec)
+    task = spec.build_task()
     splits = {name: task.read(path) for name, path in spec.split_paths(world, world=True).items()}
     assert set(splits) == {"train", "dev", "test"} and all(len(v) > 50 for v in splits.values())
     for report in task.read_reports.values():
@@ -37,7 +36,7 @@ def test_world_squad_reads_back(world):
 
 def test_world_snli_reads_back(world):
     spec = load_spec("snli")
-    task = build_task(spec)
+    task = spec.build_task()
     splits = {name: task.read(path) for name, path in spec.split_paths(world, world=True).items()}
     assert set(splits) == {"train", "dev", "test"} and all(len(v) > 50 for v in splits.values())
     assert {p.label for p in splits["train"]} == {"entailment", "neutral", "contradiction"}

@@ -10,8 +10,8 @@ from elmo_eval.heads.srl_tagger import SrlTagger
 from elmo_eval.metrics.srl_eval import score_props_files
 from elmo_eval.modules.highway_lstm import AlternatingHighwayLSTM, reverse_padded
 from elmo_eval.readers.conll2012 import Sentence, spans_to_bio
-from elmo_eval.tasks.srl import SrlTask
 from elmo_eval.representations.config import standard_representation
+from elmo_eval.tasks.srl import SrlTask
 from elmo_eval.training.fit import train_and_evaluate
 from elmo_eval.training.layers import LiveLayers
 
@@ -107,9 +107,11 @@ class NoiseEncoder:
         return layers, mask
 
 
-HP = {"lr": 0.01, "batch_size": 16, "max_epochs": 8, "patience": 8, "word_dim": 8, "word_trainable": True,
-      "char_cnn": False, "predicate_dim": 4, "hidden_dim": 16, "num_layers": 2, "recurrent_dropout": 0.0,
-      "grad_clip": 1.0}
+HP = {
+    "trainer": {"lr": 0.01, "batch_size": 16, "max_epochs": 8, "patience": 8, "grad_clip": 1.0},
+    "embedder": {"word_dim": 8, "word_trainable": True, "char_cnn": False},
+    "head": {"predicate_dim": 4, "hidden_dim": 16, "num_layers": 2, "recurrent_dropout": 0.0},
+}
 
 
 def test_trains_beats_chance_and_writes_props(tmp_path):
@@ -126,7 +128,8 @@ def test_trains_beats_chance_and_writes_props(tmp_path):
 def test_elmo_placements_train(tmp_path, placement):
     # output: ELMo concatenated to the top LSTM state before the tag projection
     rep = standard_representation("elmo_mix_l0.001", placement=placement, word=True)
-    result = train_and_evaluate(SrlTask(), _splits(), rep, {**HP, "max_epochs": 5}, tmp_path,
+    hp = {**HP, "trainer": {**HP["trainer"], "max_epochs": 5}}
+    result = train_and_evaluate(SrlTask(), _splits(), rep, hp, tmp_path,
                                 layer_source=LiveLayers(NoiseEncoder()), seed=0)
     assert set(result["layer_weights"]) == {"input": {"input"}, "output": {"output"},
                                             "both": {"input", "output"}}[placement]

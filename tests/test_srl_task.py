@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import torch
 
-from elmo_eval.tasks.base import build_task
 from elmo_eval.metrics.srl_eval import score_props_files
 from elmo_eval.specs import load_spec
 from elmo_eval.tasks.srl import SrlTask
@@ -22,7 +21,7 @@ Hi    -
 def _task_and_instances(tmp_path):
     path = tmp_path / "sample.txt"
     path.write_text(SAMPLE)
-    task = SrlTask({"format": "conll2005"})
+    task = SrlTask(format="conll2005")
     sentences = task.read(path)
     instances = task.eval_instances(sentences)
     return task, instances
@@ -55,9 +54,9 @@ def test_gold_predictions_score_100_and_files_match(tmp_path):
 
 def test_spec_builds_the_task():
     spec = load_spec("srl")
-    assert isinstance(build_task(spec), SrlTask)
+    assert isinstance(spec.build_task(), SrlTask)
     assert spec.paper["table1"]["elmo"] == 84.6 and spec.paper["table3"]["output"] == 80.9
     assert spec.setup["elmo_placement"] == "input" and spec.setup["l2_lambda"] == 0.001
-    tiny = spec.hp("tiny")
+    tiny = spec.hp("tiny")["head"]
     assert tiny["num_layers"] >= 2 and tiny["hidden_dim"] <= 64
     assert torch.is_tensor(SrlTask().features([])["predicate_indicator"])

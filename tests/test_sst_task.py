@@ -5,8 +5,8 @@ import pytest
 
 from elmo_eval.readers.errors import DataFormatError
 from elmo_eval.readers.sst import parse_tree, read_sst
-from elmo_eval.tasks.sst import SstTask
 from elmo_eval.representations.config import standard_representation
+from elmo_eval.tasks.sst import SstTask
 from elmo_eval.training.fit import train_and_evaluate
 
 SAMPLE = "(3 (2 The) (3 (2 film) (4 shines)))\n\n(1 (2 It) (0 (2 was) (0 awful)))\n(2 (2 Fine) (2 .))\n"
@@ -23,11 +23,11 @@ def test_reads_trees_subtrees_and_binary(tmp_path):
     assert len(train) == 5 + 5 + 3
     assert (train[2].tokens, train[2].label) == (["film", "shines"], 3)
     assert [i.label for i in task.eval_instances(sentences)] == [3, 1, 2]
-    binary = SstTask({"binary": True})
+    binary = SstTask(binary=True)
     assert [(i.sentence_index, i.label) for i in binary.eval_instances(sentences)] == [(0, 1), (1, 0)]
     assert sorted({i.label for i in binary.training_instances(sentences)}) == [0, 1]
     assert len(binary.training_instances(sentences)) == 6  # neutral phrases dropped
-    assert len(SstTask({"use_subtrees": False}).training_instances(sentences)) == 3
+    assert len(SstTask(use_subtrees=False).training_instances(sentences)) == 3
 
 
 @pytest.mark.parametrize("line, message", [
@@ -95,9 +95,12 @@ def _splits(tmp_path):
     return splits
 
 
-HP =  {"lr": 0.01, "batch_size": 32, "max_epochs": 8, "patience": 3, "word_dim": 8, "word_trainable": True,
-          "pre_encode_dim": 8, "encoder_hidden": 8, "integrator_hidden": 8, "maxout_dims": [16, 8],
-      "maxout_pool_size": 2, "maxout_dropouts": [0.0, 0.0, 0.0], "pre_encode_dropout": 0.0}
+HP = {
+    "trainer": {"lr": 0.01, "batch_size": 32, "max_epochs": 8, "patience": 3},
+    "embedder": {"word_dim": 8, "word_trainable": True},
+    "head": {"pre_encode_dim": 8, "encoder_hidden": 8, "integrator_hidden": 8, "maxout_dims": [16, 8],
+             "maxout_pool_size": 2, "maxout_dropouts": [0.0, 0.0, 0.0], "pre_encode_dropout": 0.0},
+}
 
 
 def test_bcn_learns_and_writes_predictions(tmp_path):

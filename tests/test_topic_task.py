@@ -7,8 +7,8 @@ from elmo_eval.metrics.accuracy import accuracy
 from elmo_eval.metrics.classification import classification_scores
 from elmo_eval.readers.agnews import read_agnews, split_dev, tokenize
 from elmo_eval.readers.errors import DataFormatError
-from elmo_eval.tasks.topic import TopicTask
 from elmo_eval.representations.config import RepresentationConfig, standard_representation
+from elmo_eval.tasks.topic import TopicTask
 from elmo_eval.training.fit import train_and_evaluate
 from elmo_eval.training.layers import LiveLayers
 
@@ -105,8 +105,11 @@ def splits(tmp_path):
     return out
 
 
-HP = {"lr": 0.01, "batch_size": 16, "max_epochs": 10, "patience": 4, "word_dim": 8, "word_trainable": True,
-      "hidden_dim": 16}
+HP = {
+    "trainer": {"lr": 0.01, "batch_size": 16, "max_epochs": 10, "patience": 4},
+    "embedder": {"word_dim": 8, "word_trainable": True},
+    "head": {"hidden_dim": 16},
+}
 CONFIGS = {  # the article's three configurations (tasks/topic.toml variants), tiny
     "article_1": (RepresentationConfig("article_1", elmo="scalar_mix", word=True, char_cnn=False), {"kind": "lstm"}),
     "article_2": (RepresentationConfig("article_2", elmo="scalar_mix", word=False, char_cnn=False), {"kind": "lstm"}),
@@ -118,7 +121,7 @@ CONFIGS = {  # the article's three configurations (tasks/topic.toml variants), t
 @pytest.mark.parametrize("config", sorted(CONFIGS))
 def test_article_configurations_learn(tmp_path, splits, config):
     rep, extra = CONFIGS[config]
-    result = train_and_evaluate(TopicTask(), splits, rep, {**HP, **extra}, tmp_path / "run",
+    result = train_and_evaluate(TopicTask(), splits, rep, {**HP, "head": {**HP["head"], **extra}}, tmp_path / "run",
                                 layer_source=LiveLayers(TopicEncoder()))
     assert result["metrics"]["test"]["accuracy"] > 70  # chance 25
     assert set(result["metrics"]["test"]) == {"accuracy", "precision", "recall", "f1"}
@@ -136,4 +139,4 @@ def test_baseline_and_output_elmo_write_predictions(tmp_path, splits):
 
 def test_unknown_head_kind_is_refused():
     with pytest.raises(ValueError, match="mean_dense"):
-        TopicTask().build_head(4, 0, {"kind": "cnn"})
+        TopicTask().build_head(4, 0, kind="cnn")

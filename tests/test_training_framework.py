@@ -3,14 +3,13 @@ from __future__ import annotations
 
 import random
 
-import numpy as np
 import pytest
 import torch
 from torch import nn
 
-from elmo_eval.representations.modules import FixedMean, ScalarMix, SelectLayer
-from elmo_eval.tasks.base import Task
 from elmo_eval.representations.config import standard_representation
+from elmo_eval.representations.modules import FixedMean, ScalarMix, SelectLayer
+from elmo_eval.tasks.classification import ClassificationTask
 from elmo_eval.training.fit import train_and_evaluate
 from elmo_eval.training.layers import LiveLayers
 
@@ -52,27 +51,21 @@ class ToyHead(nn.Module):
         return out
 
 
-class ToyTask(Task):
+class ToyTask(ClassificationTask):
     name = "toy"
-    main_metric = "accuracy"
+    labels = (0, 1)
 
     def read(self, path):
         raise NotImplementedError
 
+    def gold(self, inst):
+        return inst[1]
+
     def texts(self, inst):
         return {"tokens": inst[0]}
 
-    def targets(self, instances):
-        return {"label": torch.tensor([i[1] for i in instances])}
-
-    def build_head(self, input_dim, output_dim, hp):
+    def build_head(self, input_dim, output_dim):
         return ToyHead(input_dim, output_dim)
-
-    def decode(self, output, batch):
-        return output["logits"].argmax(-1).tolist()
-
-    def evaluate(self, instances, predictions):
-        return {"accuracy": 100.0 * float(np.mean([i[1] == p for i, p in zip(instances, predictions)]))}
 
     def write_predictions(self, path, instances, predictions):
         with open(path, "w") as f:
@@ -93,7 +86,11 @@ def _data(n, seed):
 
 
 SPLITS = {"train": _data(120, 0), "dev": _data(40, 1), "test": _data(40, 2)}
-HP = {"lr": 0.05, "batch_size": 16, "max_epochs": 6, "patience": 3, "word_dim": 4}
+HP = {
+    "trainer": {"lr": 0.05, "batch_size": 16, "max_epochs": 6, "patience": 3},
+    "embedder": {"word_dim": 4, "word_trainable": False},
+    "head": {},
+}
 
 
 @pytest.mark.parametrize("placement", ["input", "output", "both"])
@@ -150,8 +147,8 @@ def test_layer_norm_ignores_padding():
 
 def test_min_epochs_holds_off_early_stopping(tmp_path):
     rep = standard_representation("baseline")
-    hp = {**HP, "max_epochs": 8, "patience": 1, "lr": 0.0}  # lr 0: the dev score never improves
-    stopped = train_and_evaluate(ToyTask(), SPLITS, rep, hp, tmp_path / "a")
-    held = train_and_evaluate(ToyTask(), SPLITS, rep, {**hp, "min_epochs": 5}, tmp_path / "b")
+    trainer = {**HP["trainer"], "max_epochs": 8, "patience": 1, "lr": 0.0}  # lr 0: the dev score never improves
+    stopped = train_and_evaluate(ToyTask(), SPLITS, rep, {**HP, "trainer": trainer}, tmp_path / "a")
+    held = train_and_evaluate(ToyTask(), SPLITS, rep, {**HP, "trainer": {**trainer, "min_epochs": 5}}, tmp_path / "b")
     assert len(stopped["dev_history"]) == 2
     assert len(held["dev_history"]) >= 5

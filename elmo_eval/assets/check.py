@@ -23,7 +23,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from elmo_eval.readers.errors import DataFormatError
+from elmo_eval.readers.errors import DataFormatError  # noqa: F401  (re-exported: the readers raise it)
 
 from .datadir import load_registry, register_dataset, resolve_data_dir
 
@@ -230,7 +230,7 @@ SST = DataFormat(
 SNLI = DataFormat(
     name="snli", dataset="SNLI 1.0", count=count_snli,
     split_names={s: (f"snli_1.0_{s}.jsonl", f"snli_1.0_{s}.txt", f"{s}.jsonl", f"{s}.txt")
-                 + ((("valid.jsonl", "valid.txt") if s == "dev" else ())) for s in SPLITS},
+                 + (("valid.jsonl", "valid.txt") if s == "dev" else ()) for s in SPLITS},
     # Bowman et al. 2015, Table 2 (pairs), and the pairs whose gold label is not '-' (what training keeps)
     published={"train": {"pairs": 550_152, "labelled": 549_367}, "dev": {"pairs": 10_000, "labelled": 9_842},
                "test": {"pairs": 10_000, "labelled": 9_824}},

@@ -9,9 +9,11 @@ import argparse
 import sys
 from pathlib import Path
 
+from elmo_eval.readers.errors import DataFormatError
+
 from .archive import ArchiveError
 from .catalogue import Asset, UnknownAssetError, default_catalogue
-from .check import CHECK_TASKS, SPLITS, DataFormatError, NoUsableSplit, check_dataset, register_report
+from .check import CHECK_TASKS, SPLITS, NoUsableSplit, check_dataset, register_report
 from .datadir import DATA_DIR_ENV, load_registry, resolve_data_dir
 from .download import DownloadError, fetch
 from .status import all_statuses

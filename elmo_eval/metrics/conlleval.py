@@ -32,6 +32,15 @@ def _prf(correct: int, predicted: int, gold: int) -> dict[str, float]:
     return {"precision": precision, "recall": recall, "f1": f1}
 
 
+def entity_counts(gold: Sequence[str], predicted: Sequence[str]) -> tuple[int, int, int]:
+    """``(correct, predicted, gold)`` entities of one sentence: the counts conlleval adds up over
+    sentences (an entity never crosses a sentence end)."""
+    if len(gold) != len(predicted):
+        raise ValueError(f"{len(gold)} gold tags but {len(predicted)} predicted")
+    gold_set, pred_set = _entities([gold]), _entities([predicted])
+    return len(gold_set & pred_set), len(pred_set), len(gold_set)
+
+
 def conlleval_scores(gold: Sequence[Sequence[str]], predicted: Sequence[Sequence[str]]) -> dict:
     """Overall and per-type scores of IOB1/BIO sequences (one list of tags per sentence).
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 import gzip
 import io
 import re
-from collections.abc import Iterator
 from pathlib import Path
 
 from elmo_eval.readers.errors import DataFormatError

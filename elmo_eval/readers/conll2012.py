@@ -27,10 +27,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from functools import lru_cache
 from itertools import compress, count
 from operator import itemgetter, methodcaller, not_
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from elmo_eval.readers.columns import FIELD_SEPARATORS as _FIELD_SEPARATORS

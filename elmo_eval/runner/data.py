@@ -30,6 +30,8 @@ def resolve_real_data(specs: list[TaskSpec], given: dict[str, str], data_dir: st
         entry = registry.get(asset) or (registry.get(check_task) if check_task else None)
         if entry and entry.get("splits"):
             found[spec.name] = {split: Path(p) for split, p in entry["splits"].items()}
+            if entry.get("format") and "format" in spec.data.get("options", {}):
+                found[spec.name]["options"] = {"format": entry["format"]}
             continue
         try:
             path = asset_path(asset, data_dir)

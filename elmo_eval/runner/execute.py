@@ -21,7 +21,6 @@ from elmo_eval.runner.encoders import EncoderSetup
 from elmo_eval.runner.plan import PlannedRun
 from elmo_eval.runner.results import RESULT_FILE, STATISTICS_FILE, atomic_write_json, versions, write_statistics
 from elmo_eval.specs import TaskSpec
-from elmo_eval.tasks.base import build_task
 from elmo_eval.training.fields import flatten_text
 from elmo_eval.training.fit import train_and_evaluate
 from elmo_eval.training.layers import CachedLayers
@@ -81,7 +80,9 @@ class TaskData:
 
     def __init__(self, spec: TaskSpec, setup: EncoderSetup, data_roots: dict, cache_dir: Path):
         self.spec, self.setup, self.cache_dir = spec, setup, cache_dir
-        self.task = build_task(spec)
+        location = data_roots.get(spec.name)
+        # a registered copy may say which of the task's formats its files are in (SRL: CoNLL-2005 or 2012)
+        self.task = spec.build_task(**(location.get("options", {}) if isinstance(location, dict) else {}))
         world = _reads_world(spec, setup, data_roots)
         self.source = data_source(spec, setup, data_roots)
         self.paths = paths = task_data_paths(spec, setup, data_roots)

@@ -1,7 +1,9 @@
 """The shape every task follows.
 
 A task is one readable file under ``elmo_eval/tasks/`` that subclasses
-:class:`Task` and supplies:
+:class:`Task`; a spec names it as ``task = "module:Class"`` (nothing else
+registers it). Options (``[data.options]`` of the spec) are keyword-only
+arguments of its ``__init__``. It supplies:
 
 - ``read(path)``: the reader for the official format (errors name file and line);
 - ``training_instances`` / ``eval_instances``: expand read examples into model
@@ -11,7 +13,9 @@ A task is one readable file under ``elmo_eval/tasks/`` that subclasses
   (``list[list[str]]``: each sentence is encoded alone, their layers are
   concatenated along time);
 - ``fit_labels`` / ``targets`` / ``features``: label vocabularies and tensors;
-- ``build_head(input_dim, output_dim, hp)``: an ``nn.Module`` called as
+- ``build_head(input_dim, output_dim, *, ...)``: an ``nn.Module`` built from the
+  spec's ``[head]`` section, given as keyword-only arguments (their names are
+  the section's valid keys, checked when the spec loads), and called as
   ``head(inputs, outputs, batch)`` where ``inputs[field]`` is ``[batch, time,
   input_dim]`` (word vectors, characters and/or ELMo, the head does not know
   which), ``outputs`` is ``None`` or ``outputs[field]`` ``[batch, time,
@@ -19,8 +23,11 @@ A task is one readable file under ``elmo_eval/tasks/`` that subclasses
   :class:`~elmo_eval.training.fields.Batch`. It returns a dict with ``loss``
   (when the batch has targets) and whatever ``decode`` needs;
 - ``decode(output, batch)``: one prediction per instance;
-- ``evaluate(instances, predictions)``: metric dict identical to the official
-  scorer; ``main_metric`` names the key used for model selection on dev;
+- ``score_statistics(instances, predictions)``: additive per-instance counts and
+  ``metrics_from_statistics(totals)``: every metric from their sum, identical to
+  the official scorer. This one path gives both :meth:`Task.evaluate` and the
+  paired significance test; ``main_metric`` names the key used for model
+  selection on dev. ``breakdown`` may add per-label diagnostics;
 - ``write_predictions(path, instances, predictions)``: the official scorer's format.
 """
 from __future__ import annotations
@@ -29,13 +36,13 @@ import random
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import ClassVar
 
 import numpy as np
 import torch
 from torch import nn
 
-from elmo_eval.metrics.pooled import aggregate
+from elmo_eval.metrics.pooled import pool
 
 Text = list[str] | list[list[str]]
 
@@ -47,10 +54,7 @@ class Task(ABC):
     text_fields: ClassVar[tuple[str, ...]] = ("tokens",)
     main_metric: ClassVar[str]
     predictions_suffix: ClassVar[str] = ".txt"
-    statistics_aggregate: ClassVar[str | None] = None  # a name in elmo_eval.metrics.pooled.AGGREGATES
-
-    def __init__(self, options: dict[str, Any] | None = None):
-        self.options = dict(options or {})
+    statistics_aggregate: ClassVar[str | None] = None  # the main metric's name in metrics.pooled.AGGREGATES
 
     # --- data -------------------------------------------------------------
     @abstractmethod
@@ -98,8 +102,9 @@ class Task(ABC):
 
     # --- model ------------------------------------------------------------
     @abstractmethod
-    def build_head(self, input_dim: int, output_dim: int, hp: dict) -> nn.Module:
-        """The head; ``output_dim`` is 0 when no representation goes to its output."""
+    def build_head(self, input_dim: int, output_dim: int) -> nn.Module:
+        """The head; ``output_dim`` is 0 when no representation goes to its output. Subclasses add
+        the ``[head]`` hyperparameters as keyword-only arguments (after ``*``)."""
 
     @abstractmethod
     def decode(self, output: dict, batch) -> list:
@@ -107,45 +112,33 @@ class Task(ABC):
 
     # --- scoring -------------------------------------------------------------
     @abstractmethod
-    def evaluate(self, instances: Sequence, predictions: Sequence) -> dict[str, float]:
-        """Metrics as the official scorer computes them (percentages where the scorer prints them)."""
+    def score_statistics(self, instances: Sequence, predictions: Sequence) -> np.ndarray:
+        """Per-instance additive statistics ``[n, k]`` (the counts the official scorer pools over
+        instances), with a fixed ``k``. They depend only on the instances and predictions, not on
+        labels fitted in training: the report scores saved predictions with a fresh task."""
+
+    @abstractmethod
+    def metrics_from_statistics(self, totals: np.ndarray) -> dict[str, np.ndarray]:
+        """Summed statistics ``[..., k]`` -> every metric ``[...]`` (``main_metric`` among them)."""
+
+    def metric_from_statistics(self, totals: np.ndarray) -> np.ndarray:
+        """Summed statistics ``[..., k]`` -> the main metric ``[...]`` (the significance test's)."""
+        return self.metrics_from_statistics(totals)[self.main_metric]
+
+    def breakdown(self, instances: Sequence, predictions: Sequence) -> dict[str, float]:
+        """Per-label diagnostics added to :meth:`evaluate` (none by default; never selects or tests)."""
+        return {}
+
+    def evaluate(self, instances: Sequence, predictions: Sequence, breakdown: bool = True) -> dict[str, float]:
+        """Metrics as the official scorer computes them (percentages where the scorer prints them), from
+        the pooled statistics; with ``breakdown``, the per-label diagnostics too (a second pass over the
+        predictions, so the per-epoch dev evaluation leaves them out)."""
+        if len(instances) != len(predictions):
+            raise ValueError(f"{len(predictions)} predictions for {len(instances)} instances")
+        totals = pool(self.score_statistics(instances, predictions))
+        metrics = {key: float(value) for key, value in self.metrics_from_statistics(totals).items()}
+        return {**metrics, **(self.breakdown(instances, predictions) if breakdown else {})}
 
     @abstractmethod
     def write_predictions(self, path: str | Path, instances: Sequence, predictions: Sequence) -> None:
         """Write predictions in the format the official scorer reads."""
-
-    def score_statistics(self, instances: Sequence, predictions: Sequence) -> np.ndarray | None:
-        """Per-instance additive counts ``[n, k]`` from which :meth:`metric_from_statistics`
-        recomputes the main metric exactly (the official scorers pool counts over instances);
-        ``None`` where the metric does not decompose. Makes paired significance tests fast."""
-        return None
-
-    def metric_from_statistics(self, totals: np.ndarray) -> np.ndarray:
-        """Summed statistics ``[..., k]`` -> the main metric ``[...]``, by the aggregate the task names
-        (:data:`elmo_eval.metrics.pooled.AGGREGATES`), so a report needs only the name."""
-        return aggregate(self.statistics_aggregate, totals)
-
-
-TASK_REGISTRY: dict[str, str] = {
-    "ner": "elmo_eval.tasks.ner:NerTask",
-    "sst": "elmo_eval.tasks.sst:SstTask",
-    "topic": "elmo_eval.tasks.topic:TopicTask",
-    "squad": "elmo_eval.tasks.squad:SquadTask",
-    "snli": "elmo_eval.tasks.snli:SnliTask",
-    "srl": "elmo_eval.tasks.srl:SrlTask",
-    "coref": "elmo_eval.tasks.coref:CorefTask",
-}
-
-
-def build_task(spec) -> Task:
-    """The task object a spec names (``spec.task``), with the spec's ``data.options``."""
-    return load_task_class(spec.task)(spec.data.get("options", {}))
-
-
-def load_task_class(reference: str) -> type[Task]:
-    """``module:Class`` (or a registry name) -> the Task subclass."""
-    import importlib
-
-    reference = TASK_REGISTRY.get(reference, reference)
-    module_name, _, class_name = reference.partition(":")
-    return getattr(importlib.import_module(module_name), class_name)

@@ -28,7 +28,8 @@ import numpy as np
 import torch
 
 from elmo_eval.heads.coref import CorefHead, clusters_from_antecedents
-from elmo_eval.metrics.coref import coref_scores, document_counts
+from elmo_eval.metrics.coref import MAX_REPEATED_MENTIONS, TooManyRepeatedMentions, document_counts
+from elmo_eval.metrics.pooled import COREF_METRICS, coref_from_counts
 from elmo_eval.readers.conll2012 import Document, Sentence, read_conll2012
 from elmo_eval.tasks.base import Task
 
@@ -42,7 +43,7 @@ class CorefTask(Task):
     name = "coref"
     text_fields = ("document",)
     main_metric = "conll_f1"
-    statistics_aggregate = "conll_coref"
+    statistics_aggregate = "conll_coref_f1"
     predictions_suffix = ".conll"
 
     # --- data -----------------------------------------------------------------------
@@ -80,35 +81,41 @@ class CorefTask(Task):
         return {"gold_starts": out[0], "gold_ends": out[1], "gold_clusters": out[2]}
 
     # --- model ------------------------------------------------------------------------
-    def build_head(self, input_dim: int, output_dim: int, hp: dict) -> CorefHead:
+    def build_head(self, input_dim: int, output_dim: int, *, context_hidden: int = 200, context_layers: int = 1,
+                   context_scope: str = "sentence", max_span_width: int = 10, feature_dim: int = 20,
+                   ffnn_hidden: int = 150, ffnn_layers: int = 2, hidden_dropout: float = 0.2,
+                   top_span_ratio: float = 0.4, max_antecedents: int = 250, max_training_sentences: int = 50,
+                   use_speaker: bool = True, use_genre: bool = True, use_head_attention: bool = True) -> CorefHead:
         return CorefHead(
-            input_dim, output_dim, context_hidden=hp.get("context_hidden", 200),
-            context_layers=hp.get("context_layers", 1), context_scope=hp.get("context_scope", "sentence"),
-            max_span_width=hp.get("max_span_width", 10), feature_dim=hp.get("feature_dim", 20),
-            ffnn_hidden=hp.get("ffnn_hidden", 150), ffnn_layers=hp.get("ffnn_layers", 2),
-            hidden_dropout=hp.get("hidden_dropout", 0.2), top_span_ratio=hp.get("top_span_ratio", 0.4),
-            max_antecedents=hp.get("max_antecedents", 250),
-            max_training_sentences=hp.get("max_training_sentences", 50), num_genres=len(GENRES) + 1,
-            use_speaker=hp.get("use_speaker", True), use_genre=hp.get("use_genre", True),
-            use_head_attention=hp.get("use_head_attention", True))
+            input_dim, output_dim, context_hidden=context_hidden, context_layers=context_layers,
+            context_scope=context_scope, max_span_width=max_span_width, feature_dim=feature_dim,
+            ffnn_hidden=ffnn_hidden, ffnn_layers=ffnn_layers, hidden_dropout=hidden_dropout,
+            top_span_ratio=top_span_ratio, max_antecedents=max_antecedents,
+            max_training_sentences=max_training_sentences, num_genres=len(GENRES) + 1, use_speaker=use_speaker,
+            use_genre=use_genre, use_head_attention=use_head_attention)
 
     def decode(self, output: dict, batch) -> list[Clusters]:
         return [clusters_from_antecedents(d["starts"].tolist(), d["ends"].tolist(), d["antecedents"].tolist())
                 for d in output["documents"]]
 
     # --- scoring ----------------------------------------------------------------------
-    def evaluate(self, instances: Sequence[Document], predictions: Sequence[Clusters]) -> dict[str, float]:
-        return coref_scores([doc.clusters for doc in instances], list(predictions))
-
     def score_statistics(self, instances, predictions) -> np.ndarray:
-        """``[n, 12]``: MUC, B³ and CEAF-e numerators and denominators per document (pooled by the scorer)."""
-        rows = []
+        """``[n, 20]``: (recall_num, recall_den, precision_num, precision_den) of MUC, B³, CEAF-m, CEAF-e and
+        mention identification per document, the counts scorer.pl pools. Like the scorer, refuses a
+        response with too many repeated mentions."""
+        rows, repeats = [], 0
         for doc, clusters in zip(instances, predictions):
             counts = document_counts(doc.clusters, clusters)
-            rows.append([v for m in ("muc", "bcub", "ceafe") for v in (
+            repeats += counts["repeats"]
+            rows.append([v for m in COREF_METRICS for v in (
                 counts[m].recall_num, counts[m].recall_den, counts[m].precision_num, counts[m].precision_den)])
-        return np.array(rows, dtype=float)
+        if repeats > MAX_REPEATED_MENTIONS:
+            raise TooManyRepeatedMentions(f"found {repeats} repeated mentions in the response (more than "
+                                          f"{MAX_REPEATED_MENTIONS}): the official scorer refuses to score")
+        return np.array(rows, dtype=float).reshape(len(rows), 4 * len(COREF_METRICS))
 
+    def metrics_from_statistics(self, totals: np.ndarray) -> dict[str, np.ndarray]:
+        return coref_from_counts(totals)
 
     def write_predictions(self, path: str | Path, instances: Sequence[Document],
                           predictions: Sequence[Clusters]) -> None:

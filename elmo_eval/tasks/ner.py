@@ -1,6 +1,6 @@
 """NER on CoNLL-2003: BiLSTM-CRF tagger, entity F1 as conlleval computes it.
 
-Options (``[data.options]`` of the spec): ``scheme`` = the tagging scheme the
+Option (``[data.options]`` of the spec): ``scheme`` = the tagging scheme the
 model trains with, ``"BIOES"`` (default) or ``"BIO"``. Files are IOB1; tags are
 converted on the way in and back to IOB1 for the predictions file.
 Predictions file: conlleval input, ``token gold predicted`` per line, a blank
@@ -15,7 +15,8 @@ import numpy as np
 import torch
 
 from elmo_eval.heads.crf_tagger import CrfTagger
-from elmo_eval.metrics.conlleval import conlleval_scores
+from elmo_eval.metrics.conlleval import conlleval_scores, entity_counts
+from elmo_eval.metrics.pooled import prf_from_counts
 from elmo_eval.readers.conll2003 import NerSentence, convert_tags, read_conll2003
 from elmo_eval.tasks.base import Task
 
@@ -28,9 +29,8 @@ class NerTask(Task):
     statistics_aggregate = "f1"
     predictions_suffix = ".conll"
 
-    def __init__(self, options: dict | None = None):
-        super().__init__(options)
-        self.scheme = self.options.get("scheme", "BIOES")
+    def __init__(self, *, scheme: str = "BIOES"):
+        self.scheme = scheme
         if self.scheme not in SCHEMES:
             raise ValueError(f"NER scheme must be one of {SCHEMES}, got {self.scheme!r}")
         self.labels: list[str] = []
@@ -70,33 +70,32 @@ class NerTask(Task):
         return {"tags": tags}
 
     # --- model ----------------------------------------------------------------
-    def build_head(self, input_dim: int, output_dim: int, hp: dict) -> CrfTagger:
-        return CrfTagger(input_dim, output_dim, self.labels, hidden_dim=hp.get("hidden_dim", 200),
-                         num_layers=hp.get("num_layers", 2), dropout=hp.get("encoder_dropout", 0.5),
-                         scheme=self.scheme if hp.get("constrain_decoding", True) else None,
-                         include_start_end=hp.get("include_start_end", False))
+    def build_head(self, input_dim: int, output_dim: int, *, hidden_dim: int = 200, num_layers: int = 2,
+                   encoder_dropout: float = 0.5, constrain_decoding: bool = True,
+                   include_start_end: bool = False) -> CrfTagger:
+        return CrfTagger(input_dim, output_dim, self.labels, hidden_dim=hidden_dim, num_layers=num_layers,
+                         dropout=encoder_dropout, scheme=self.scheme if constrain_decoding else None,
+                         include_start_end=include_start_end)
 
     def decode(self, output: dict, batch) -> list[list[str]]:
         """Tags in the training scheme, one list per sentence."""
         return [[self.labels[i] for i in row] for row in output["predicted_tags"]]
 
     # --- scoring --------------------------------------------------------------
-    def evaluate(self, instances: Sequence[NerSentence], predictions: Sequence[list[str]]) -> dict[str, float]:
-        gold = [convert_tags(i.tags, "IOB1", "BIO") for i in instances]
-        predicted = [convert_tags(p, self.scheme, "BIO") for p in predictions]
-        scores = conlleval_scores(gold, predicted)
-        flat = {k: scores[k] for k in ("precision", "recall", "f1")}
-        flat.update({f"f1_{kind}": s["f1"] for kind, s in scores["per_type"].items()})
-        return flat
-
     def score_statistics(self, instances, predictions) -> np.ndarray:
         """``[n, (correct, predicted, gold)]`` entity counts per sentence (conlleval pools them)."""
-        rows = []
-        for inst, pred in zip(instances, predictions):
-            s = conlleval_scores([convert_tags(inst.tags, "IOB1", "BIO")], [convert_tags(pred, self.scheme, "BIO")])
-            rows.append([s["correct"], s["predicted_entities"], s["gold_entities"]])
-        return np.array(rows, dtype=float)
+        rows = [entity_counts(convert_tags(inst.tags, "IOB1", "BIO"), convert_tags(pred, self.scheme, "BIO"))
+                for inst, pred in zip(instances, predictions)]
+        return np.array(rows, dtype=float).reshape(len(rows), 3)
 
+    def metrics_from_statistics(self, totals: np.ndarray) -> dict[str, np.ndarray]:
+        return prf_from_counts(totals[..., 0], totals[..., 1], totals[..., 2])
+
+    def breakdown(self, instances, predictions) -> dict[str, float]:
+        """``f1_<type>`` per entity type (conlleval's per-type rows)."""
+        gold = [convert_tags(i.tags, "IOB1", "BIO") for i in instances]
+        predicted = [convert_tags(p, self.scheme, "BIO") for p in predictions]
+        return {f"f1_{kind}": s["f1"] for kind, s in conlleval_scores(gold, predicted)["per_type"].items()}
 
     def write_predictions(self, path: str | Path, instances: Sequence[NerSentence],
                           predictions: Sequence[list[str]]) -> None:

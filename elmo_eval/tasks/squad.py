@@ -7,7 +7,7 @@ token span. Predictions: the passage substring between the predicted tokens'
 character offsets, written as the official ``{question_id: answer_text}``
 JSON and scored with the official EM / F1 rules.
 
-Options (``[data.options]`` of the spec): ``max_passage_tokens`` (training
+Option (``[data.options]`` of the spec): ``max_passage_tokens`` (training
 only: longer passages are cut there and questions whose answer ends beyond
 the cut are dropped; evaluation always sees whole passages).
 """
@@ -23,7 +23,8 @@ import numpy as np
 import torch
 
 from elmo_eval.heads.bidaf import BidafHead
-from elmo_eval.metrics.squad import squad_scores, token_f1
+from elmo_eval.metrics.pooled import percent
+from elmo_eval.metrics.squad import exact_match, token_f1
 from elmo_eval.readers.squad import SquadQuestion, SquadReadReport, read_squad
 from elmo_eval.tasks.base import Task
 
@@ -36,12 +37,11 @@ class SquadTask(Task):
     name = "squad"
     text_fields = ("passage", "question")
     main_metric = "f1"
-    statistics_aggregate = "mean"
+    statistics_aggregate = "squad_f1"
     predictions_suffix = ".json"
 
-    def __init__(self, options: dict | None = None):
-        super().__init__(options)
-        self.max_passage_tokens = self.options.get("max_passage_tokens", DEFAULT_MAX_PASSAGE_TOKENS)
+    def __init__(self, *, max_passage_tokens: int = DEFAULT_MAX_PASSAGE_TOKENS):
+        self.max_passage_tokens = max_passage_tokens
         self.read_reports: dict[str, SquadReadReport] = {}
         self.training_report: dict[str, int] = {}
 
@@ -86,12 +86,12 @@ class SquadTask(Task):
         return {"span_start": torch.tensor([s for s, _ in spans], dtype=torch.long),
                 "span_end": torch.tensor([e for _, e in spans], dtype=torch.long)}
 
-    def build_head(self, input_dim: int, output_dim: int, hp: dict) -> BidafHead:
-        return BidafHead(input_dim, output_dim, hidden=hp.get("hidden", 100),
-                         highway_layers=hp.get("highway_layers", 2), modeling_layers=hp.get("modeling_layers", 2),
-                         span_end_layers=hp.get("span_end_layers", 1), dropout=hp.get("head_dropout", 0.2),
-                         max_span_length=hp.get("max_span_length", 30),
-                         output_elmo_at=hp.get("output_elmo_at", "attention"))
+    def build_head(self, input_dim: int, output_dim: int, *, hidden: int = 100, highway_layers: int = 2,
+                   modeling_layers: int = 2, span_end_layers: int = 1, head_dropout: float = 0.2,
+                   max_span_length: int = 30, output_elmo_at: str = "attention") -> BidafHead:
+        return BidafHead(input_dim, output_dim, hidden=hidden, highway_layers=highway_layers,
+                         modeling_layers=modeling_layers, span_end_layers=span_end_layers, dropout=head_dropout,
+                         max_span_length=max_span_length, output_elmo_at=output_elmo_at)
 
     def decode(self, output: dict, batch) -> list[str]:
         starts = output["best_start"].tolist()
@@ -99,14 +99,19 @@ class SquadTask(Task):
         return [q.answer_text(s, e) for q, s, e in zip(batch.instances, starts, ends)]
 
     # --- scoring -----------------------------------------------------------------
-    def evaluate(self, instances: Sequence[SquadQuestion], predictions: Sequence[str]) -> dict[str, float]:
-        gold = {q.id: list(q.answers) for q in instances}
-        return squad_scores(gold, {q.id: p for q, p in zip(instances, predictions)})
-
     def score_statistics(self, instances, predictions) -> np.ndarray:
-        """``[n, (f1, 1)]``: each question's F1 (max over its gold answers)."""
-        return np.array([[max(token_f1(p, g) for g in q.answers), 1.0] for q, p in zip(instances, predictions)])
+        """``[n, (exact_match, f1, 1)]``: each question's scores (max over its gold answers), as the
+        official evaluate-v1.1.py computes them."""
+        rows = []
+        for question, prediction in zip(instances, predictions):
+            if not question.answers:
+                raise ValueError(f"question {question.id!r} has no gold answer (the official scorer cannot score it)")
+            rows.append([max(exact_match(prediction, g) for g in question.answers),
+                         max(token_f1(prediction, g) for g in question.answers), 1.0])
+        return np.array(rows, dtype=float).reshape(len(rows), 3)
 
+    def metrics_from_statistics(self, totals: np.ndarray) -> dict[str, np.ndarray]:
+        return {"exact_match": percent(totals[..., 0], totals[..., 2]), "f1": percent(totals[..., 1], totals[..., 2])}
 
     def write_predictions(self, path: str | Path, instances: Sequence[SquadQuestion],
                           predictions: Sequence[str]) -> None:

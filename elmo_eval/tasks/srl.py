@@ -16,6 +16,7 @@ propositions, so the scores are the same).
 """
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,7 +25,8 @@ import numpy as np
 import torch
 
 from elmo_eval.heads.srl_tagger import SrlTagger
-from elmo_eval.metrics.srl_eval import bio_to_column, evaluate_propositions, write_props
+from elmo_eval.metrics.pooled import percent, prf_from_counts
+from elmo_eval.metrics.srl_eval import bio_to_column, evaluate_propositions, score_proposition, write_props
 from elmo_eval.readers.conll2005 import read_conll2005
 from elmo_eval.readers.conll2012 import Sentence, read_conll2012
 from elmo_eval.tasks.base import Task
@@ -65,12 +67,11 @@ def sentence_instances(index: int, sentence: Sentence) -> list[SrlInstance]:
 class SrlTask(Task):
     name = "srl"
     main_metric = "f1"
-    statistics_aggregate = "f1"
+    statistics_aggregate = "srl_f1"
     predictions_suffix = ".props"
 
-    def __init__(self, options: dict | None = None):
-        super().__init__(options)
-        self.format = self.options.get("format", "conll2012")
+    def __init__(self, *, format: str = "conll2012"):
+        self.format = format
         if self.format not in FORMATS:
             raise ValueError(f"SRL format must be one of {FORMATS}, got {self.format!r}")
         self.labels: list[str] = []
@@ -122,10 +123,10 @@ class SrlTask(Task):
         return {"predicate_indicator": indicator}
 
     # --- model ---------------------------------------------------------------------
-    def build_head(self, input_dim: int, output_dim: int, hp: dict) -> SrlTagger:
-        return SrlTagger(input_dim, output_dim, self.labels, predicate_dim=hp.get("predicate_dim", 100),
-                         hidden_dim=hp.get("hidden_dim", 300), num_layers=hp.get("num_layers", 8),
-                         recurrent_dropout=hp.get("recurrent_dropout", 0.1))
+    def build_head(self, input_dim: int, output_dim: int, *, predicate_dim: int = 100, hidden_dim: int = 300,
+                   num_layers: int = 8, recurrent_dropout: float = 0.1) -> SrlTagger:
+        return SrlTagger(input_dim, output_dim, self.labels, predicate_dim=predicate_dim, hidden_dim=hidden_dim,
+                         num_layers=num_layers, recurrent_dropout=recurrent_dropout)
 
     def decode(self, output: dict, batch) -> list[list[str]]:
         """Valid BIO tags, one list per predicate (constrained Viterbi, done by the head in eval mode)."""
@@ -145,22 +146,29 @@ class SrlTask(Task):
         """The full srl-eval report (per-label rows, verb row)."""
         return evaluate_propositions(self.propositions(instances, None), self.propositions(instances, predictions))
 
-    def evaluate(self, instances: Sequence[SrlInstance], predictions: Sequence[list[str]]) -> dict[str, float]:
-        report = self.scores(instances, predictions)
-        flat = {k: float(report[k]) for k in ("precision", "recall", "f1", "correct", "excess", "missed",
-                                               "num_propositions", "perfect_props")}
-        flat["f1_V"] = report["verb"]["f1"]
-        flat.update({f"f1_{label}": row["f1"] for label, row in report["per_label"].items()})
-        return flat
-
     def score_statistics(self, instances, predictions) -> np.ndarray:
-        """``[n, (correct, predicted, gold)]`` argument counts per proposition (srl-eval pools them)."""
+        """``[n, (correct, excess, missed, perfect, 1, V correct, V excess, V missed)]`` per proposition:
+        the argument counts srl-eval pools (the verb apart), whether the proposition is perfect."""
         rows = []
         for inst, pred in zip(instances, predictions):
-            r = self.scores([inst], [pred])
-            rows.append([r["correct"], r["correct"] + r["excess"], r["correct"] + r["missed"]])
-        return np.array(rows, dtype=float)
+            counts = score_proposition(inst.gold_column, bio_to_column(pred))
+            total, verb = counts.total(), counts.excluded.get("V", Counter())
+            rows.append([total["correct"], total["excess"], total["missed"], float(counts.perfect), 1.0,
+                         verb["correct"], verb["excess"], verb["missed"]])
+        return np.array(rows, dtype=float).reshape(len(rows), 8)
 
+    def metrics_from_statistics(self, totals: np.ndarray) -> dict[str, np.ndarray]:
+        """srl-eval's overall row (percentages, ``V`` excluded), its counts and ``f1_V``."""
+        correct, excess, missed = totals[..., 0], totals[..., 1], totals[..., 2]
+        verb = totals[..., 5:8]
+        return {**prf_from_counts(correct, correct + excess, correct + missed),
+                "correct": correct, "excess": excess, "missed": missed, "num_propositions": totals[..., 4],
+                "perfect_props": percent(totals[..., 3], totals[..., 4]),
+                "f1_V": prf_from_counts(verb[..., 0], verb[..., 0] + verb[..., 1], verb[..., 0] + verb[..., 2])["f1"]}
+
+    def breakdown(self, instances, predictions) -> dict[str, float]:
+        """``f1_<label>`` per argument label (srl-eval's per-label rows)."""
+        return {f"f1_{label}": row["f1"] for label, row in self.scores(instances, predictions)["per_label"].items()}
 
     def write_predictions(self, path: str | Path, instances: Sequence[SrlInstance],
                           predictions: Sequence[list[str]]) -> None:

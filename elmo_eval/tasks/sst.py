@@ -12,13 +12,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
-import torch
-
 from elmo_eval.heads.bcn import BiattentiveClassifier
-from elmo_eval.metrics.accuracy import accuracy
 from elmo_eval.readers.sst import NUM_CLASSES, SstSentence, binary_label, read_sst
-from elmo_eval.tasks.base import Task
+from elmo_eval.tasks.classification import ClassificationTask
 
 
 @dataclass
@@ -30,16 +26,14 @@ class SstInstance:
     sentence_index: int
 
 
-class SstTask(Task):
+class SstTask(ClassificationTask):
     name = "sst"
-    main_metric = "accuracy"
-    statistics_aggregate = "accuracy"
 
-    def __init__(self, options: dict | None = None):
-        super().__init__(options)
-        self.binary = bool(self.options.get("binary", False))
-        self.use_subtrees = bool(self.options.get("use_subtrees", True))
+    def __init__(self, *, binary: bool = False, use_subtrees: bool = True):
+        self.binary = binary
+        self.use_subtrees = use_subtrees
         self.num_classes = 2 if self.binary else NUM_CLASSES
+        self.labels = tuple(range(self.num_classes))
 
     def read(self, path: str | Path) -> list[SstSentence]:
         return read_sst(path)
@@ -63,27 +57,16 @@ class SstTask(Task):
     def texts(self, instance: SstInstance) -> dict:
         return {"tokens": instance.tokens}
 
-    def targets(self, instances: Sequence[SstInstance]) -> dict[str, torch.Tensor]:
-        return {"label": torch.tensor([i.label for i in instances], dtype=torch.long)}
-
-    def build_head(self, input_dim: int, output_dim: int, hp: dict) -> BiattentiveClassifier:
+    def build_head(self, input_dim: int, output_dim: int, *, pre_encode_dim: int = 300,
+                   pre_encode_dropout: float = 0.25, encoder_hidden: int = 300, integrator_hidden: int = 300,
+                   integrator_dropout: float = 0.1, maxout_dims: Sequence[int] = (1200, 600),
+                   maxout_pool_size: int = 4,
+                   maxout_dropouts: Sequence[float] = (0.2, 0.3, 0.0)) -> BiattentiveClassifier:
         return BiattentiveClassifier(
-            input_dim, output_dim, self.num_classes, pre_encode_dim=hp.get("pre_encode_dim", 300),
-            pre_encode_dropout=hp.get("pre_encode_dropout", 0.25), encoder_hidden=hp.get("encoder_hidden", 300),
-            integrator_hidden=hp.get("integrator_hidden", 300), integrator_dropout=hp.get("integrator_dropout", 0.1),
-            maxout_dims=hp.get("maxout_dims", [1200, 600]), pool_size=hp.get("maxout_pool_size", 4),
-            maxout_dropouts=hp.get("maxout_dropouts", [0.2, 0.3, 0.0]))
-
-    def decode(self, output: dict, batch) -> list[int]:
-        return output["logits"].argmax(-1).tolist()
-
-    def evaluate(self, instances: Sequence[SstInstance], predictions: Sequence[int]) -> dict[str, float]:
-        return {"accuracy": accuracy([i.label for i in instances], predictions)}
-
-    def score_statistics(self, instances, predictions) -> np.ndarray:
-        """``[n, (correct, 1)]``."""
-        return np.array([[float(i.label == p), 1.0] for i, p in zip(instances, predictions)])
-
+            input_dim, output_dim, self.num_classes, pre_encode_dim=pre_encode_dim,
+            pre_encode_dropout=pre_encode_dropout, encoder_hidden=encoder_hidden,
+            integrator_hidden=integrator_hidden, integrator_dropout=integrator_dropout,
+            maxout_dims=list(maxout_dims), pool_size=maxout_pool_size, maxout_dropouts=list(maxout_dropouts))
 
     def write_predictions(self, path: str | Path, instances: Sequence[SstInstance], predictions: Sequence[int]) -> None:
         Path(path).write_text("".join(f"{i.sentence_index}\t{i.label}\t{p}\n" for i, p in zip(instances, predictions)),

@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import time
 import warnings
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import pytorch_lightning as pl
@@ -19,6 +19,7 @@ from pytorch_lightning.loggers import CSVLogger
 from torch.utils.data import DataLoader
 
 from elmo_eval.representations.config import RepresentationConfig
+from elmo_eval.specs import Hyperparameters
 from elmo_eval.training.fields import Batch, Collator, flatten_text
 from elmo_eval.training.model import TaskModel
 from elmo_eval.word_vectors import PretrainedVectors, Vocabulary
@@ -69,7 +70,7 @@ def train_and_evaluate(
     task,
     splits: dict[str, Sequence],
     rep: RepresentationConfig,
-    hp: dict,
+    hp: Hyperparameters | Mapping,
     out_dir: str | Path,
     *,
     layer_source=None,
@@ -82,10 +83,15 @@ def train_and_evaluate(
     """Fit on ``splits['train']``, select on ``splits['dev']``, score dev and ``splits['test']``.
 
     splits: read examples per split (``train``, ``dev`` and optionally ``test``).
+    hp: typed hyperparameters, or their sections ``{"trainer": ..., "embedder": ..., "head": ...}``
+    (checked against the typed sections and the task's ``build_head``).
     Returns a dict: metrics per split, ``predictions[split] = (instances, predictions)`` (not
     JSON-serialisable), learned layer weights, dev history, timings and sizes.
     Writes ``out_dir/predictions/{dev,test}<suffix>`` and Lightning's CSV logs.
     """
+    if not isinstance(hp, Hyperparameters):
+        hp = Hyperparameters.from_sections(task, hp)
+    trainer_hp = hp.trainer
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     started = time.time()
@@ -100,9 +106,8 @@ def train_and_evaluate(
     model = TaskModel(task, rep, hp, vocab, vectors, layer_shape, seed=seed)
     model.dev_instances = evals["dev"]
 
-    batch_size = int(hp.get("batch_size", 32))
-    train_loader = _loader(task, train, vocab, source, batch_size, True, seed)
-    dev_loader = _loader(task, evals["dev"], vocab, source, int(hp.get("eval_batch_size", batch_size)), False, seed)
+    train_loader = _loader(task, train, vocab, source, trainer_hp.batch_size, True, seed)
+    dev_loader = _loader(task, evals["dev"], vocab, source, trainer_hp.eval_batch, False, seed)
     checkpoint = ModelCheckpoint(
         dirpath=out_dir / "checkpoints",
         monitor="dev_metric",
@@ -111,17 +116,17 @@ def train_and_evaluate(
         filename="best",
         enable_version_counter=False,
     )
-    callbacks = [checkpoint, EarlyStopping(monitor="dev_metric", mode="max", patience=int(hp.get("patience", 5)))]
+    callbacks = [checkpoint, EarlyStopping(monitor="dev_metric", mode="max", patience=trainer_hp.patience)]
     options = {"accelerator": "cpu", "devices": 1, **(trainer_options or {})}
     trainer = pl.Trainer(
-        max_epochs=int(hp.get("max_epochs", 10)),
+        max_epochs=trainer_hp.max_epochs,
         # early stopping never ends a run before min_epochs: heads such as coreference can sit at a
         # degenerate all-dummy solution (dev score 0) for a few epochs before they start to learn
-        min_epochs=hp.get("min_epochs"),
+        min_epochs=trainer_hp.min_epochs,
         callbacks=callbacks,
         logger=_loggers(out_dir),
         deterministic=True,
-        gradient_clip_val=hp.get("grad_clip"),
+        gradient_clip_val=trainer_hp.grad_clip,
         enable_progress_bar=progress,
         enable_model_summary=False,
         num_sanity_val_steps=0,
@@ -156,7 +161,7 @@ def train_and_evaluate(
         pred_dir = out_dir / "predictions"
         pred_dir.mkdir(exist_ok=True)
         for name, instances in evals.items():
-            loader = _loader(task, instances, vocab, source, int(hp.get("eval_batch_size", batch_size)), False, seed)
+            loader = _loader(task, instances, vocab, source, trainer_hp.eval_batch, False, seed)
             predictions = predict(model, loader)
             result["metrics"][name] = task.evaluate(instances, predictions)
             result["predictions"][name] = (instances, predictions)

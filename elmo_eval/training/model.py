@@ -5,6 +5,7 @@ stopping, logging) is in :mod:`elmo_eval.training.fit`.
 """
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 
 import pytorch_lightning as pl
@@ -12,8 +13,9 @@ import torch
 from torch import nn
 
 from elmo_eval.modules.char_cnn_embedder import CharCNNEmbedder
-from elmo_eval.representations.modules import build_representation
 from elmo_eval.representations.config import RepresentationConfig
+from elmo_eval.representations.modules import build_representation
+from elmo_eval.specs import Hyperparameters
 from elmo_eval.training.embedder import TokenEmbedder
 from elmo_eval.training.fields import Batch
 from elmo_eval.word_vectors import PretrainedVectors, Vocabulary, WordEmbedding
@@ -22,35 +24,36 @@ from elmo_eval.word_vectors import PretrainedVectors, Vocabulary, WordEmbedding
 class TaskModel(pl.LightningModule):
     """Embedder (input) + optional output representation + head, trained on the task's loss.
 
-    ``hp`` keys used here: ``lr``, ``optimizer`` (adam | adadelta | sgd), ``weight_decay``,
-    ``dropout`` (on the concatenated input), ``elmo_dropout``, ``word_dim`` (when no vectors),
-    ``word_trainable``, ``char_cnn`` (dict with char_dim, num_filters, width, or false),
-    ``adam_betas``, ``plateau_patience``. Everything else is the head's.
+    ``hp.embedder`` builds the input side, ``hp.trainer`` the optimiser (the rest of it is the
+    trainer's, :mod:`elmo_eval.training.fit`), ``hp.head`` goes to ``task.build_head`` as keywords.
     """
 
-    def __init__(self, task, rep: RepresentationConfig, hp: dict, vocab: Vocabulary,
+    def __init__(self, task, rep: RepresentationConfig, hp: Hyperparameters, vocab: Vocabulary,
                  vectors: PretrainedVectors | None, layer_shape: tuple[int, int] | None, seed: int = 0):
         super().__init__()
-        self.task, self.rep, self.hp = task, rep, dict(hp)
+        self.task, self.rep, self.hp = task, rep, hp
+        embedding = hp.embedder
         words = None
         if rep.word:
-            words = WordEmbedding(vocab, vectors, dim=hp.get("word_dim", 50),
-                                  trainable=hp.get("word_trainable", False), seed=seed)
-        char_hp = hp.get("char_cnn", False)
-        use_chars = rep.char_cnn if rep.char_cnn is not None else bool(char_hp)
-        chars = CharCNNEmbedder(**(char_hp if isinstance(char_hp, dict) else {})) if use_chars else None
+            words = WordEmbedding(vocab, vectors, dim=embedding.word_dim, trainable=embedding.word_trainable,
+                                  seed=seed)
+        use_chars = rep.char_cnn if rep.char_cnn is not None else embedding.char_cnn is not None
+        chars = None
+        if use_chars:  # the representation may ask for characters the profile does not size: the defaults
+            sizes = dataclasses.asdict(embedding.char_cnn) if embedding.char_cnn is not None else {}
+            chars = CharCNNEmbedder(**sizes)
 
         def representation():
             if layer_shape is None:
                 raise ValueError(f"representation {rep.name!r} needs ELMo layers but no layer source was given")
             return build_representation(rep.elmo, layer_shape[0], layer_shape[1], l2_lambda=rep.l2_lambda,
-                                        do_layer_norm=rep.layer_norm, dropout=hp.get("elmo_dropout", 0.0))
+                                        do_layer_norm=rep.layer_norm, dropout=embedding.elmo_dropout)
 
         self.embedder = TokenEmbedder(words, chars, representation() if rep.at_input else None,
-                                      dropout=hp.get("dropout", 0.0))
+                                      dropout=embedding.dropout)
         self.output_elmo = representation() if rep.at_output else None
         out_dim = self.output_elmo.output_dim if self.output_elmo is not None else 0
-        self.head: nn.Module = task.build_head(self.embedder.output_dim, out_dim, self.hp)
+        self.head: nn.Module = task.build_head(self.embedder.output_dim, out_dim, **hp.head)
         self.dev_instances: Sequence = []
         self._val_outputs: list[tuple[int, object]] = []
         self.dev_history: list[dict] = []
@@ -98,7 +101,7 @@ class TaskModel(pl.LightningModule):
         if len(by_index) != len(self.dev_instances):
             return  # sanity-check pass over a few batches only
         predictions = [by_index[i] for i in range(len(self.dev_instances))]
-        metrics = self.task.evaluate(self.dev_instances, predictions)
+        metrics = self.task.evaluate(self.dev_instances, predictions, breakdown=False)
         self.dev_history.append({"epoch": self.current_epoch, **metrics})
         self.log("dev_metric", float(metrics[self.task.main_metric]), prog_bar=True, sync_dist=False)
         for key, value in metrics.items():
@@ -107,19 +110,18 @@ class TaskModel(pl.LightningModule):
 
     def configure_optimizers(self):
         params = [p for p in self.parameters() if p.requires_grad]
-        name = self.hp.get("optimizer", "adam")
-        lr = self.hp.get("lr", 1e-3)
-        if name == "adam":
-            opt = torch.optim.Adam(params, lr=lr, betas=tuple(self.hp.get("adam_betas", (0.9, 0.999))),
-                                   weight_decay=self.hp.get("weight_decay", 0.0))
-        elif name == "adadelta":
-            opt = torch.optim.Adadelta(params, lr=lr, rho=self.hp.get("rho", 0.95), eps=1e-6)
-        elif name == "sgd":
-            opt = torch.optim.SGD(params, lr=lr, momentum=self.hp.get("momentum", 0.9))
+        trainer = self.hp.trainer
+        if trainer.optimizer == "adam":
+            opt = torch.optim.Adam(params, lr=trainer.lr, betas=tuple(trainer.adam_betas),
+                                   weight_decay=trainer.weight_decay)
+        elif trainer.optimizer == "adadelta":
+            opt = torch.optim.Adadelta(params, lr=trainer.lr, rho=trainer.rho, eps=1e-6)
+        elif trainer.optimizer == "sgd":
+            opt = torch.optim.SGD(params, lr=trainer.lr, momentum=trainer.momentum)
         else:
-            raise ValueError(f"unknown optimizer {name!r}")
-        if self.hp.get("plateau_patience") is None:
+            raise ValueError(f"unknown optimizer {trainer.optimizer!r}")
+        if trainer.plateau_patience is None:
             return opt
         sched = torch.optim.lr_scheduler.ReduceLROnPlateau(opt, mode="max", factor=0.5,
-                                                           patience=self.hp["plateau_patience"])
+                                                           patience=trainer.plateau_patience)
         return {"optimizer": opt, "lr_scheduler": {"scheduler": sched, "monitor": "dev_metric"}}
