@@ -208,11 +208,8 @@ def pretrain_bilm(train_files: str | Path | Sequence[str | Path], heldout_file: 
     data = PretrainDataModule(train_stream, heldout_stream, LMBatchCollator(vocab), num_workers=num_workers)
     throughput = ThroughputCallback()
     interrupt = InterruptCheckpoint(str(last_checkpoint))
-    # enable_version_counter=False: overwrite last.ckpt (FinalStepCheckpoint and a resumed run write
-    # the same file) instead of piling up last-v1.ckpt, last-v2.ckpt, ...
     checkpointing = ModelCheckpoint(dirpath=checkpoint_dir, save_last=True, save_top_k=0,
-                                    every_n_train_steps=config.checkpoint_every_n_steps,
-                                    enable_version_counter=False)
+                                    every_n_train_steps=config.checkpoint_every_n_steps)
     trainer = pl.Trainer(
         accelerator=accelerator, devices=devices, num_nodes=num_nodes, strategy=strategy,
         max_epochs=config.epochs, max_steps=-1 if max_steps is None else max_steps,
