@@ -45,7 +45,7 @@ the Bahia cocoa zone &lt;said&gt; traders.
 <REUTERS TOPICS="NO" NEWID="2">
 <TEXT>&#2;
 <BODY>Standard Oil Co said it will form a venture.
- Reuter
+ REUTER
 &#3;</BODY></TEXT>
 </REUTERS>
 """

@@ -39,7 +39,7 @@ class Document:
 _DOC_OPEN = re.compile(r"<doc\b[^>]*>")
 _BODY = re.compile(r"<BODY>(.*?)</BODY>", re.DOTALL)
 _BREAK = re.compile(r"<br\s*/?>", re.IGNORECASE)
-_REUTER_SIGN = re.compile(r"\s*\bReuter\s*$")
+_REUTER_SIGN = re.compile(r"\s*\bReuter\s*$", re.IGNORECASE)
 
 
 def source_files(source: str | Path) -> list[Path]:
