@@ -12,6 +12,7 @@ COMMAND_MODULES = (
     "elmo_eval.runner.cli",        # reproduce, report, plan
     "elmo_eval.world.cli",         # world
     "elmo_eval.pretrain.cli",      # pretrain
+    "elmo_eval.corpus.cli",        # corpus build
     "elmo_eval.encoders.embed_cli",  # embed
     "elmo_eval.assets.cli",        # fetch, data
     "elmo_eval.metrics.srl_eval",  # srl-eval

@@ -10,6 +10,7 @@ from elmo_eval.pretrain.corpus import (
     CorpusError,
     EvalBatchStream,
     SentenceBatchStream,
+    chunk_sentence,
     resolve_corpus_files,
     scan_corpus,
 )
@@ -33,11 +34,26 @@ def test_resolve_file_directory_and_glob(tmp_path: Path, shards: list[Path]) -> 
         resolve_corpus_files(str(tmp_path / "nothing*.txt"))
 
 
-def test_scan_counts_and_skips_long_lines(tmp_path: Path) -> None:
+def test_scan_counts_and_splits_long_lines(tmp_path: Path) -> None:
     path = _write(tmp_path / "c.txt", ["a b c", "", "a b c d e f", "b"])
     counts, stats = scan_corpus([path], max_length=3)
-    assert counts == {"a": 1, "b": 2, "c": 1}
-    assert (stats.lines, stats.sentences, stats.tokens, stats.skipped_too_long) == (3, 2, 4, 1)
+    assert counts == {"a": 2, "b": 3, "c": 2, "d": 1, "e": 1, "f": 1}
+    # The 6-token line becomes two 3-token chunks: 4 sentences, nothing dropped.
+    assert (stats.lines, stats.sentences, stats.tokens, stats.split_too_long) == (3, 4, 10, 1)
+
+
+def test_chunks_are_consecutive_and_near_equal() -> None:
+    tokens = [f"t{i}" for i in range(11)]
+    chunks = chunk_sentence(tokens, 5)
+    assert [len(c) for c in chunks] == [3, 4, 4]
+    assert sum(chunks, []) == tokens
+    assert chunk_sentence(tokens[:5], 5) == [tokens[:5]]
+
+
+def test_stream_yields_chunks_of_long_lines(tmp_path: Path) -> None:
+    path = _write(tmp_path / "c.txt", ["a b c d e f g", "h"])
+    stream = EvalBatchStream([path], batch_size=10, max_length=4, holdout_every=None, part="train")
+    assert list(stream) == [[["a", "b", "c"], ["d", "e", "f", "g"], ["h"]]]
 
 
 def test_empty_file_is_an_error_naming_it(tmp_path: Path) -> None:
@@ -46,10 +62,10 @@ def test_empty_file_is_an_error_naming_it(tmp_path: Path) -> None:
         scan_corpus([empty], max_length=10)
 
 
-def test_no_line_under_the_limit_is_an_error(tmp_path: Path) -> None:
-    path = _write(tmp_path / "long.txt", ["a b c d", "a b c d e"])
-    with pytest.raises(CorpusError, match=r"at most 3 tokens.*2 of 2 lines were longer"):
-        scan_corpus([path], max_length=3)
+def test_no_heldout_line_is_an_error(tmp_path: Path) -> None:
+    path = _write(tmp_path / "short.txt", ["a b c d", "a b c d e"])
+    with pytest.raises(CorpusError, match=r"no heldout sentence in .*short\.txt"):
+        scan_corpus([path], max_length=3, holdout_every=5, part="heldout")
 
 
 def test_heldout_fraction_split_is_disjoint(tmp_path: Path) -> None:

@@ -2,6 +2,11 @@
 from __future__ import annotations
 
 import json
+import os
+import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -32,15 +37,43 @@ def test_interrupted_run_resumes_to_the_same_weights(corpus, tmp_path: Path) -> 
     assert resumed["fingerprint"] == straight["fingerprint"]
 
 
-def test_empty_corpus_and_nothing_under_the_limit(tmp_path: Path) -> None:
+def test_empty_corpus_is_an_error(tmp_path: Path) -> None:
     empty = tmp_path / "empty.txt"
     empty.write_text("\n")
     with pytest.raises(CorpusError, match="empty.txt is empty"):
         pretrain_bilm(empty, None, tmp_path / "out", **FAST)
+
+
+def test_max_time_ends_with_an_export_and_long_lines_are_split(tmp_path: Path) -> None:
     long = tmp_path / "long.txt"
-    long.write_text("a b c d e f\n" * 5)
-    with pytest.raises(CorpusError, match="no train sentence of at most 3 tokens"):
-        pretrain_bilm(long, None, tmp_path / "out", max_sentence_length=3, **FAST)
+    long.write_text("a b c d e f\n" * 64)  # every line over the limit: trained on as 2 chunks each
+    result = pretrain_bilm(long, None, tmp_path / "out", epochs=10_000, batch_size=4, max_sentence_length=3,
+                           max_time="00:00:00:01", threads=1, **FAST)
+    assert result["complete"] and result["stopped_by_max_time"] and result["threads"] == 1
+    assert 1 <= result["global_step"] < 10_000 * 32
+    assert (result["train_stats"]["split_too_long"], result["train_stats"]["sentences"]) == (64, 128)
+    assert Path(result["weights"]).is_file()
+
+
+def test_sigterm_exports_what_it_has_and_exits_non_zero(corpus, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    root = Path(__file__).resolve().parents[1]
+    command = [sys.executable, "-m", "elmo_eval", "pretrain", "--train", str(corpus["train"]), "--out", str(out),
+               "--epochs", "10000", "--batch-size", "8", "--no-progress", "--threads", "1", "--checkpoint-every", "2"]
+    env = dict(os.environ, PYTHONPATH=str(root), OMP_NUM_THREADS="1")
+    process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    checkpoint = out / "checkpoints" / "last.ckpt"
+    deadline = time.monotonic() + 300
+    while not checkpoint.is_file() and process.poll() is None:  # written after step 2: training runs
+        assert time.monotonic() < deadline, "training did not start within 300 s"
+        time.sleep(0.2)
+    process.send_signal(signal.SIGTERM)
+    _, stderr = process.communicate(timeout=300)
+    assert process.returncode == 143, stderr
+    assert "interrupted by SIGTERM" in stderr
+    result = json.loads((out / "pretrain_result.json").read_text())
+    assert result["complete"] is False and result["interrupted"] == "SIGTERM" and result["global_step"] >= 2
+    assert Path(result["weights"]).is_file() and (out / "checkpoints" / "last.ckpt").is_file()
 
 
 def test_domain_adaptation_from_official_files(elmo_fixture_dir: Path, corpus, tmp_path: Path) -> None:

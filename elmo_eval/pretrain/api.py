@@ -20,6 +20,7 @@ import pytorch_lightning as pl
 import torch
 from pytorch_lightning.callbacks import ModelCheckpoint
 from pytorch_lightning.loggers import CSVLogger
+from pytorch_lightning.utilities.exceptions import SIGTERMException
 
 from ..encoders.official_format import WeightsMismatchError, load_official_weights, load_options
 from .batching import LMBatchCollator
@@ -31,13 +32,29 @@ from .corpus import (
     resolve_corpus_files,
     scan_corpus,
 )
-from .data import FinalStepCheckpoint, PretrainDataModule, StreamEpochCallback, ThroughputCallback
+from .data import (
+    FinalStepCheckpoint,
+    InterruptCheckpoint,
+    PretrainDataModule,
+    StreamEpochCallback,
+    ThreadsProgressBar,
+    ThroughputCallback,
+)
 from .export import RESULT_NAME, VOCAB_NAME, completed_result, export_run
 from .lm_module import BiLMPretrainer, vocab_digest
 from .presets import get_preset
 from .vocab import Vocabulary, VocabularyError
 
 LAST_CHECKPOINT = "last.ckpt"
+
+
+class PretrainInterrupted(Exception):
+    """Training was stopped by a signal; ``result`` is what was exported (``complete: false``)."""
+
+    def __init__(self, signal_name: str, result: dict[str, Any]):
+        super().__init__(f"pretraining interrupted by {signal_name} at step {result.get('global_step')}")
+        self.signal_name = signal_name
+        self.result = result
 
 
 def unigram_perplexity(vocab: Vocabulary, train_counts: Counter, train_sentences: int,
@@ -101,13 +118,21 @@ def pretrain_bilm(train_files: str | Path | Sequence[str | Path], heldout_file: 
                   batch_size: int | None = None, lr: float | None = None, heldout_fraction: float | None = None,
                   max_sentence_length: int | None = None, min_count: int | None = None,
                   num_sampled: int | None = None, dropout: float | None = None, num_workers: int = 0,
-                  checkpoint_every_n_steps: int | None = None) -> dict[str, Any]:
+                  checkpoint_every_n_steps: int | None = None, max_time: str | None = None,
+                  threads: int | None = None) -> dict[str, Any]:
     """Train a biLM on ``train_files`` (file, directory, glob or list), export it to ``out_dir``.
 
     Held-out text: ``heldout_file``, or else every ``round(1/heldout_fraction)``-th line of the
     training files. ``init_from`` = ``(options.json, weights.hdf5)`` or a ``.ckpt``: continue
     training that biLM (domain adaptation; architecture from there, new softmax for the new
     vocabulary). ``None`` arguments take the preset's value.
+
+    ``max_time`` (``"DD:HH:MM:SS"``, Lightning's ``max_time``) ends training after that much
+    wall time (checked after every step); the biLM is exported as after a finished run.
+    ``threads`` sets ``torch.set_num_threads`` (the number is shown in the progress bar).
+    SIGTERM / Ctrl-C: the weights so far are exported with ``"complete": false`` and
+    ``"interrupted"`` naming the signal in the result file, and :class:`PretrainInterrupted`
+    is raised (the CLI exits non-zero); re-running the same command resumes.
 
     Returns a dict with ``options``, ``weights``, ``vocab`` (paths), ``heldout_perplexity``
     (one record per evaluation: epoch, step, forward/backward/mean perplexity),
@@ -131,12 +156,16 @@ def pretrain_bilm(train_files: str | Path | Sequence[str | Path], heldout_file: 
         "holdout_every": holdout_every, "preset": preset, "epochs": config.epochs, "max_steps": max_steps,
         "seed": seed, "batch_size": config.batch_size, "lr": config.lr, "dropout": config.dropout,
         "max_sentence_length": config.max_sentence_length, "min_count": config.min_count,
-        "num_sampled": config.num_sampled, "init_from": None if init_from is None else (
+        "num_sampled": config.num_sampled, "max_time": max_time, "init_from": None if init_from is None else (
             [str(init_from)] if isinstance(init_from, (str, Path)) else [str(p) for p in init_from]),
     }))
     done = completed_result(out_dir, request)
     if done is not None:
         return done
+    if threads is not None:
+        if threads < 1:
+            raise ValueError(f"threads must be >= 1, got {threads}")
+        torch.set_num_threads(threads)
     out_dir.mkdir(parents=True, exist_ok=True)
     checkpoint_dir = out_dir / "checkpoints"
     last_checkpoint = checkpoint_dir / LAST_CHECKPOINT
@@ -178,14 +207,17 @@ def pretrain_bilm(train_files: str | Path | Sequence[str | Path], heldout_file: 
                                          "heldout")
     data = PretrainDataModule(train_stream, heldout_stream, LMBatchCollator(vocab), num_workers=num_workers)
     throughput = ThroughputCallback()
+    interrupt = InterruptCheckpoint(str(last_checkpoint))
     checkpointing = ModelCheckpoint(dirpath=checkpoint_dir, save_last=True, save_top_k=0,
                                     every_n_train_steps=config.checkpoint_every_n_steps)
     trainer = pl.Trainer(
         accelerator=accelerator, devices=devices, num_nodes=num_nodes, strategy=strategy,
         max_epochs=config.epochs, max_steps=-1 if max_steps is None else max_steps,
         gradient_clip_val=config.grad_clip, num_sanity_val_steps=0, deterministic=True, log_every_n_steps=10,
+        max_time=max_time,
         callbacks=[checkpointing, StreamEpochCallback(train_stream), throughput,
-                   FinalStepCheckpoint(str(last_checkpoint))],
+                   FinalStepCheckpoint(str(last_checkpoint)), interrupt]
+        + ([ThreadsProgressBar()] if progress else []),
         logger=CSVLogger(str(out_dir), name="logs"), enable_progress_bar=progress,
         enable_model_summary=progress, default_root_dir=str(out_dir))
     if not progress:
@@ -194,7 +226,21 @@ def pretrain_bilm(train_files: str | Path | Sequence[str | Path], heldout_file: 
     warnings.filterwarnings("ignore", message="Your `IterableDataset` has `__len__` defined")
     # Our stream resumes inside an epoch itself (PretrainDataModule.train_dataloader skips ahead).
     warnings.filterwarnings("ignore", message="You're resuming from a checkpoint that ended before the epoch")
-    trainer.fit(module, datamodule=data, ckpt_path=str(last_checkpoint) if last_checkpoint.is_file() else None)
+    try:
+        trainer.fit(module, datamodule=data,
+                    ckpt_path=str(last_checkpoint) if last_checkpoint.is_file() else None)
+    except (SystemExit, KeyboardInterrupt) as stop:
+        # Lightning turns SIGTERM into SIGTERMException (a SystemExit with code 0) and Ctrl-C into
+        # sys.exit(1): either would end the process without the weights trained so far.
+        signal_name = "SIGTERM" if isinstance(stop, SIGTERMException) else "SIGINT"
+        partial = {"request": request, "complete": False, "interrupted": signal_name,
+                   "global_step": int(trainer.global_step), "checkpoint": str(last_checkpoint),
+                   "words_per_second": throughput.words_per_second(trainer), "vocab_size": len(vocab),
+                   "train_stats": train_stats.as_dict(), "preset_options": options, "threads": torch.get_num_threads()}
+        if trainer.is_global_zero:
+            module.bilm.eval()
+            partial = export_run(module.bilm, vocab, out_dir, partial, complete=False)
+        raise PretrainInterrupted(signal_name, partial) from None
     if max_steps is None or trainer.global_step < max_steps:
         trainer.save_checkpoint(str(last_checkpoint))  # finished all epochs (else FinalStepCheckpoint saved)
     history = module.heldout_history
@@ -209,7 +255,9 @@ def pretrain_bilm(train_files: str | Path | Sequence[str | Path], heldout_file: 
         "unigram_perplexity": unigram_ppl, "words_per_second": words_per_second,
         "global_step": int(trainer.global_step), "epochs_completed": int(trainer.current_epoch),
         "vocab_size": len(vocab), "train_stats": train_stats.as_dict(), "heldout_stats": heldout_stats.as_dict(),
-        "world_size": trainer.world_size, "preset_options": options,
+        "world_size": trainer.world_size, "preset_options": options, "threads": torch.get_num_threads(),
+        "stopped_by_max_time": bool(max_time) and trainer.current_epoch < config.epochs
+        and (max_steps is None or trainer.global_step < max_steps),
     }
     if trainer.is_global_zero:
         module.bilm.eval()
@@ -221,4 +269,4 @@ def pretrain_bilm(train_files: str | Path | Sequence[str | Path], heldout_file: 
     return result
 
 
-__all__ = ["CorpusError", "VocabularyError", "pretrain_bilm", "unigram_perplexity"]
+__all__ = ["CorpusError", "PretrainInterrupted", "VocabularyError", "pretrain_bilm", "unigram_perplexity"]

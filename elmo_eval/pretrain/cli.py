@@ -35,6 +35,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--num-sampled", type=int, default=None, help="sampled softmax negatives (preset default)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--max-steps", type=int, default=None)
+    parser.add_argument("--max-time", default=None, metavar="DD:HH:MM:SS",
+                        help="stop after this much wall time and export the biLM (e.g. 00:00:55:00)")
+    parser.add_argument("--threads", type=int, default=None,
+                        help="torch CPU threads (default: torch's choice; 1 on a machine shared with other jobs)")
     parser.add_argument("--devices", type=_devices, default=1)
     parser.add_argument("--num-nodes", type=int, default=1)
     parser.add_argument("--strategy", default="auto")
@@ -49,18 +53,36 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--no-progress", action="store_true", help="no progress bar / model summary")
 
 
+def _valid_max_time(value: str) -> bool:
+    parts = value.split(":")
+    return len(parts) == 4 and all(p.isdigit() for p in parts) and any(int(p) for p in parts)
+
+
 def run(args: argparse.Namespace) -> int:
-    from .api import pretrain_bilm  # heavy imports only when the command runs
+    if args.max_time is not None and not _valid_max_time(args.max_time):
+        print(f"error: --max-time {args.max_time!r}: expected DD:HH:MM:SS, e.g. 00:00:55:00", file=sys.stderr)
+        return 2
+    if args.threads is not None and args.threads < 1:
+        print(f"error: --threads must be >= 1, got {args.threads}", file=sys.stderr)
+        return 2
+    from .api import PretrainInterrupted, pretrain_bilm  # heavy imports only when the command runs
 
     init_from = args.init_from or ([args.resume] if args.resume else None)
-    result = pretrain_bilm(
-        train_files=args.train, heldout_file=args.heldout, out_dir=args.out, preset=args.preset,
-        epochs=args.epochs, seed=args.seed, max_steps=args.max_steps, devices=args.devices,
-        num_nodes=args.num_nodes, strategy=args.strategy, accelerator=args.accelerator, init_from=init_from,
-        progress=not args.no_progress, batch_size=args.batch_size, lr=args.lr,
-        heldout_fraction=args.heldout_fraction, max_sentence_length=args.max_sentence_length,
-        min_count=args.min_count, num_sampled=args.num_sampled, dropout=args.dropout,
-        num_workers=args.num_workers, checkpoint_every_n_steps=args.checkpoint_every)
+    try:
+        result = pretrain_bilm(
+            train_files=args.train, heldout_file=args.heldout, out_dir=args.out, preset=args.preset,
+            epochs=args.epochs, seed=args.seed, max_steps=args.max_steps, devices=args.devices,
+            num_nodes=args.num_nodes, strategy=args.strategy, accelerator=args.accelerator, init_from=init_from,
+            progress=not args.no_progress, batch_size=args.batch_size, lr=args.lr,
+            heldout_fraction=args.heldout_fraction, max_sentence_length=args.max_sentence_length,
+            min_count=args.min_count, num_sampled=args.num_sampled, dropout=args.dropout,
+            num_workers=args.num_workers, checkpoint_every_n_steps=args.checkpoint_every, max_time=args.max_time,
+            threads=args.threads)
+    except PretrainInterrupted as stop:
+        print(f"interrupted by {stop.signal_name} at step {stop.result.get('global_step')}: the weights so far are "
+              f"in {stop.result.get('weights')} (result file marked incomplete); re-run the same command to resume",
+              file=sys.stderr)
+        return 130 if stop.signal_name == "SIGINT" else 143
     if result.get("complete"):
         summary = {key: result.get(key) for key in ("options", "weights", "vocab", "final_heldout_perplexity",
                                                     "unigram_perplexity", "words_per_second", "global_step")}

@@ -2,7 +2,9 @@
 
 A corpus is one file, a directory (every non-hidden file in it, sorted) or a
 glob of shard files. Sentences are whitespace-tokenized lines; blank lines are
-ignored and lines with more than ``max_length`` tokens are skipped (and counted).
+ignored and a line with more than ``max_length`` tokens is cut into consecutive chunks
+of near-equal length (:func:`chunk_sentence`; counted in ``split_too_long``), so no
+text is lost and an LM never sees a sentence longer than it was configured for.
 
 :class:`SentenceBatchStream` streams fixed-size batches of sentences lazily:
 
@@ -78,21 +80,33 @@ def iter_file_sentences(path: Path, line_stride: int = 1, line_offset: int = 0
                 yield index + 1, tokens
 
 
+def chunk_sentence(tokens: list[str], max_length: int) -> list[list[str]]:
+    """``tokens`` itself when it fits, else ``ceil(n / max_length)`` consecutive chunks whose
+    lengths differ by at most one (no tiny tail chunk)."""
+    if len(tokens) <= max_length:
+        return [tokens]
+    pieces = -(-len(tokens) // max_length)
+    bounds = [len(tokens) * i // pieces for i in range(pieces + 1)]
+    return [tokens[start:end] for start, end in zip(bounds, bounds[1:])]
+
+
 @dataclass
 class CorpusStats:
-    """What a full pass over a corpus found (``sentences``/``tokens`` count kept lines only)."""
+    """What a full pass over a corpus found. ``sentences`` counts the sentences the LM sees
+    (a line cut into chunks counts once per chunk), ``split_too_long`` the lines that were cut,
+    ``lines`` the non-blank lines of the part read."""
 
     files: int = 0
     lines: int = 0
     sentences: int = 0
     tokens: int = 0
-    skipped_too_long: int = 0
+    split_too_long: int = 0
     heldout_sentences: int = 0
     per_file_sentences: dict[str, int] = field(default_factory=dict)
 
     def as_dict(self) -> dict:
         return {"files": self.files, "lines": self.lines, "sentences": self.sentences, "tokens": self.tokens,
-                "skipped_too_long": self.skipped_too_long, "heldout_sentences": self.heldout_sentences}
+                "split_too_long": self.split_too_long, "heldout_sentences": self.heldout_sentences}
 
 
 def scan_corpus(files: Sequence[Path], max_length: int, holdout_every: int | None = None,
@@ -100,8 +114,10 @@ def scan_corpus(files: Sequence[Path], max_length: int, holdout_every: int | Non
     """One pass: word counts and statistics of the ``part`` ("train" or "heldout") lines.
 
     Raises :class:`CorpusError` naming the file for a file without any sentence, and
-    when no sentence of the whole corpus has at most ``max_length`` tokens.
+    when the ``part`` holds no sentence at all.
     """
+    if max_length < 1:
+        raise CorpusError(f"max_sentence_length must be >= 1, got {max_length}")
     if part not in ("train", "heldout"):
         raise ValueError(f"part must be 'train' or 'heldout', got {part!r}")
     counts: Counter = Counter()
@@ -117,10 +133,9 @@ def scan_corpus(files: Sequence[Path], max_length: int, holdout_every: int | Non
             if heldout != (part == "heldout"):
                 continue
             if len(tokens) > max_length:
-                stats.skipped_too_long += 1
-                continue
+                stats.split_too_long += 1
             counts.update(tokens)
-            kept_here += 1
+            kept_here += len(chunk_sentence(tokens, max_length))
             stats.tokens += len(tokens)
         if lines_here == 0:
             raise CorpusError(f"corpus file {path} is empty (expected one tokenized sentence per line)")
@@ -129,9 +144,7 @@ def scan_corpus(files: Sequence[Path], max_length: int, holdout_every: int | Non
         stats.per_file_sentences[str(path)] = kept_here
     if stats.sentences == 0:
         names = ", ".join(str(p) for p in files[:3]) + (" ..." if len(files) > 3 else "")
-        raise CorpusError(
-            f"no {part} sentence of at most {max_length} tokens in {names}: {stats.skipped_too_long} of "
-            f"{stats.lines} lines were longer (raise max_sentence_length or split the lines)")
+        raise CorpusError(f"no {part} sentence in {names} ({stats.lines} non-blank lines in all)")
     return counts, stats
 
 
@@ -149,8 +162,7 @@ def rank_sentences(files: Sequence[Path], rank: int, world_size: int, max_length
         for line_number, tokens in iter_file_sentences(path, stride, offset):
             if is_heldout_line(line_number, holdout_every) != (part == "heldout"):
                 continue
-            if len(tokens) <= max_length:
-                yield tokens
+            yield from chunk_sentence(tokens, max_length)
 
 
 class _RankStream(IterableDataset):

@@ -12,6 +12,8 @@ import time
 
 import pytorch_lightning as pl
 import torch
+from pytorch_lightning.callbacks import TQDMProgressBar
+from pytorch_lightning.utilities.exceptions import SIGTERMException
 from torch.utils.data import DataLoader
 
 from .batching import LMBatchCollator
@@ -99,3 +101,36 @@ class FinalStepCheckpoint(pl.Callback):
     def on_train_batch_end(self, trainer, pl_module, outputs, batch, batch_index) -> None:
         if 0 < trainer.max_steps <= trainer.global_step:
             trainer.save_checkpoint(self.path)
+
+
+class InterruptCheckpoint(pl.Callback):
+    """On SIGTERM save ``path``: Lightning raises it between steps, so the state is consistent
+    and a re-run resumes exactly there. (Ctrl-C can land inside a step: the last periodic
+    checkpoint stays the resume point.)"""
+
+    def __init__(self, path: str):
+        self.path = path
+
+    def on_exception(self, trainer, pl_module, exception: BaseException) -> None:
+        if isinstance(exception, SIGTERMException):
+            trainer.save_checkpoint(self.path)
+
+
+class ThreadsProgressBar(TQDMProgressBar):
+    """The training bar with the number of torch threads in use, and the epoch's total kept
+    when a run resumes mid-epoch (the bar then starts at the batches already trained)."""
+
+    def get_metrics(self, trainer, pl_module):
+        return {**super().get_metrics(trainer, pl_module), "threads": torch.get_num_threads()}
+
+    def on_train_start(self, trainer, pl_module) -> None:
+        super().on_train_start(trainer, pl_module)
+        # Resuming mid-epoch, Lightning does not call on_train_epoch_start for the restored epoch,
+        # so the bar would stay "Training: n/?". Give it the epoch, its total and the batches done.
+        done = trainer.fit_loop.epoch_loop.batch_progress.current.ready
+        if done and not self.train_progress_bar.disable:
+            self.train_progress_bar.reset(total=trainer.num_training_batches)
+            self.train_progress_bar.initial = 0
+            self.train_progress_bar.n = done
+            self.train_progress_bar.set_description(f"Epoch {trainer.current_epoch}")
+            self.train_progress_bar.refresh()

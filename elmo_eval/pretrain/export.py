@@ -29,12 +29,14 @@ def write_json_atomic(path: Path, data: dict[str, Any]) -> None:
     os.replace(temporary, path)
 
 
-def export_run(bilm: ElmoBiLM, vocab: Vocabulary, out_dir: Path, result: dict[str, Any]) -> dict[str, Any]:
-    """Write the model, the vocabulary and (last) the result file; returns the completed result."""
+def export_run(bilm: ElmoBiLM, vocab: Vocabulary, out_dir: Path, result: dict[str, Any],
+               complete: bool = True) -> dict[str, Any]:
+    """Write the model, the vocabulary and (last) the result file; returns the result.
+    ``complete=False`` (an interrupted run): usable weights, but a re-run trains on."""
     out_dir.mkdir(parents=True, exist_ok=True)
     options_path, weights_path = export_official(bilm, out_dir)
     vocab_path = vocab.save(out_dir / VOCAB_NAME)
-    result = dict(result, complete=True, options=str(options_path), weights=str(weights_path),
+    result = dict(result, complete=complete, options=str(options_path), weights=str(weights_path),
                   vocab=str(vocab_path), fingerprint=bilm.fingerprint())
     write_json_atomic(out_dir / RESULT_NAME, result)
     return result
