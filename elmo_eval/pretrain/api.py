@@ -69,7 +69,7 @@ def unigram_perplexity(vocab: Vocabulary, train_counts: Counter, train_sentences
 
 
 def _check_checkpoint_vocab(checkpoint_path: Path, vocab: Vocabulary, vocab_path: Path) -> None:
-    checkpoint = torch.load(checkpoint_path, map_location="cpu", weights_only=False)
+    checkpoint = torch.load(checkpoint_path, map_location="cpu", weights_only=True)
     hyper = checkpoint.get("hyper_parameters", {})
     stored_sha, stored_size = hyper.get("vocab_sha1"), hyper.get("vocab_size")
     if stored_sha != vocab_digest(vocab.words) or stored_size != len(vocab):
@@ -86,7 +86,7 @@ def _load_init_weights(module: BiLMPretrainer, init_from: Sequence[str | Path] |
         load_official_weights(module.bilm, paths[1])
         return f"{paths[0]} + {paths[1]}"
     if len(paths) == 1 and paths[0].suffix == ".ckpt":
-        state = torch.load(paths[0], map_location="cpu", weights_only=False)["state_dict"]
+        state = torch.load(paths[0], map_location="cpu", weights_only=True)["state_dict"]
         own = module.bilm.state_dict()
         loaded = {}
         for name, tensor in own.items():
@@ -107,7 +107,7 @@ def _init_options(init_from) -> dict[str, Any]:
     if len(paths) == 2:
         return load_options(paths[0])
     if len(paths) == 1 and paths[0].suffix == ".ckpt":
-        return torch.load(paths[0], map_location="cpu", weights_only=False)["hyper_parameters"]["options"]
+        return torch.load(paths[0], map_location="cpu", weights_only=True)["hyper_parameters"]["options"]
     raise ValueError(f"init_from must be (options.json, weights.hdf5) or one .ckpt file, got {init_from}")
 
 
