@@ -22,6 +22,8 @@ import numpy as np
 import torch
 from torch import nn
 
+from elmo_eval.io import atomic_path
+
 PAD, UNK = "@@PADDING@@", "@@UNKNOWN@@"
 
 
@@ -69,12 +71,9 @@ def read_glove(path: str | Path, keep: set[str] | None = None) -> tuple[list[str
 
 def write_glove(path: str | Path, words: Sequence[str], matrix: np.ndarray) -> None:
     """Write vectors in GloVe text format (atomically)."""
-    path = Path(path)
-    tmp = path.with_name(path.name + ".partial")
-    with open(tmp, "w", encoding="utf-8") as handle:
+    with atomic_path(path) as temporary, open(temporary, "w", encoding="utf-8") as handle:
         for word, row in zip(words, matrix):
             handle.write(word + " " + " ".join(f"{v:.6g}" for v in row) + "\n")
-    tmp.replace(path)
 
 
 class Vocabulary:

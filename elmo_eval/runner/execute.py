@@ -13,7 +13,7 @@ from pathlib import Path
 
 import torch
 
-from elmo_eval.assets.download import sha256_of
+from elmo_eval.io import atomic_write_json, sha256_of
 from elmo_eval.readers.splits import split_dev
 from elmo_eval.runner.data import split_paths
 from elmo_eval.runner.encoders import EncoderSetup
@@ -21,7 +21,6 @@ from elmo_eval.runner.plan import PlannedRun
 from elmo_eval.runner.results import (
     PREDICTIONS_FILE,
     RESULT_FILE,
-    atomic_write_json,
     versions,
     write_predictions_pickle,
 )
@@ -216,7 +215,7 @@ def execute(
         metrics_csv = work / "logs" / "metrics.csv"
         if metrics_csv.exists():
             shutil.copyfile(metrics_csv, target / "training_log.csv")
-        atomic_write_json(target / RESULT_FILE, record)  # last: its presence marks the run finished
+        atomic_write_json(target / RESULT_FILE, record, default=str)  # last: its presence marks the run finished
         shutil.rmtree(work, ignore_errors=True)
         main = record["metrics"].get("test", record["metrics"].get("dev", {})).get(spec.metric)
         _say(f"{label}: {spec.metric}={main:.2f} ({record['wall_seconds']:.0f}s)")
