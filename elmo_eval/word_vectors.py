@@ -1,4 +1,4 @@
-"""Context-free word vectors: GloVe-format files, a task vocabulary, and the word-only encoder.
+"""Context-free word vectors: GloVe-format files, a task vocabulary, and the embedding layer over them.
 
 Treatment of tokens (documented for users, tested):
 
@@ -168,35 +168,3 @@ class WordEmbedding(nn.Module):
         out = table[word_ids]
         return out * (word_ids != 0).unsqueeze(-1).to(out.dtype)
 
-
-class WordEncoder(nn.Module):
-    """The word-only baseline as an encoder: a one-layer stack ``[batch, 1, time, dim]``.
-
-    Same interface as the ELMo biLM (``embed``, ``num_layers``, ``output_dim``,
-    ``fingerprint``), so caches, representations and heads treat both alike.
-    Tokens missing from the vectors get the zero vector here (a frozen encoder
-    has nothing to train them with); heads that fine-tune words use
-    :class:`WordEmbedding` instead.
-    """
-
-    num_layers = 1
-
-    def __init__(self, vectors: PretrainedVectors):
-        super().__init__()
-        self.vectors = vectors
-        self.output_dim = vectors.dim
-
-    def fingerprint(self) -> str:
-        return "words-" + self.vectors.fingerprint()
-
-    def embed(self, sentences: Sequence[Sequence[str]]) -> tuple[torch.Tensor, torch.Tensor]:
-        """sentences -> (layers ``[batch, 1, time, dim]``, mask ``[batch, time]``)."""
-        max_len = max((len(s) for s in sentences), default=0)
-        table = np.concatenate([np.zeros((1, self.output_dim), np.float32), self.vectors.matrix])
-        ids = np.zeros((len(sentences), max_len), dtype=np.int64)  # 0 = zero row (padding or unknown)
-        for b, sent in enumerate(sentences):
-            ids[b, :len(sent)] = [self.vectors.row(tok) + 1 for tok in sent]
-        mask = np.zeros((len(sentences), max_len), dtype=bool)
-        for b, sent in enumerate(sentences):
-            mask[b, :len(sent)] = True
-        return torch.from_numpy(table[ids]).unsqueeze(1), torch.from_numpy(mask)
