@@ -38,16 +38,34 @@ import os
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover
     import tomli as tomllib
 
-from elmo_eval.tasks.base import Task, load_task_class
-from elmo_eval.training.config import RepresentationConfig
+if TYPE_CHECKING:  # imported where used: loading a spec must not import torch (fast command line)
+    from elmo_eval.tasks.base import Task
+    from elmo_eval.training.config import RepresentationConfig
 
-SPEC_DIR = Path(os.environ.get("ELMO_EVAL_TASKS", Path(__file__).resolve().parents[1] / "tasks"))
+
+def find_spec_dir() -> Path:
+    """Where ``load_spec(name)`` looks: ``$ELMO_EVAL_TASKS`` if set; in a source checkout (editable
+    install, ``PYTHONPATH``) the repository's ``tasks/``, where users read and edit the specs; in an
+    installed wheel the copy of ``tasks/*.toml`` shipped as package data (``elmo_eval/task_specs/``,
+    see setup.py)."""
+    override = os.environ.get("ELMO_EVAL_TASKS")
+    if override:
+        return Path(override)
+    package = Path(__file__).resolve().parent
+    checkout = package.parent
+    if (checkout / "pyproject.toml").is_file() and (checkout / "tasks").is_dir():
+        return checkout / "tasks"
+    return package / "task_specs"
+
+
+SPEC_DIR = find_spec_dir()
 
 
 class SpecError(ValueError):
@@ -74,9 +92,13 @@ class TaskSpec:
         return dict(self.profiles[profile])
 
     def build_task(self) -> Task:
+        from elmo_eval.tasks.base import load_task_class
+
         return load_task_class(self.task)(self.data.get("options", {}))
 
     def variant(self, name: str, profile: str) -> tuple[RepresentationConfig, dict]:
+        from elmo_eval.training.config import RepresentationConfig
+
         entry = self.variants[name]
         rep = RepresentationConfig(name=name, **entry.get("representation", {}))
         return rep, {**self.hp(profile), **entry.get("hp", {})}

@@ -4,24 +4,52 @@ from __future__ import annotations
 
 import argparse
 import json
+from pathlib import Path
 
+from elmo_eval.errors import UsageError
 from elmo_eval.runner.presets import PRESETS
 
 
-def _data_roots(pairs: list[str]) -> dict[str, str]:
-    out = {}
-    for pair in pairs or []:
-        task, sep, path = pair.partition("=")
-        if not sep:
-            raise SystemExit(f"--data expects TASK=PATH, got {pair!r}")
-        out[task] = path
-    return out
+def _shard_value(value: str) -> str:
+    """``--shard I/N`` checked when parsing (the plan takes the string)."""
+    index, sep, count = value.partition("/")
+    if not (sep and index.isdigit() and count.isdigit() and int(index) < int(count)):
+        raise argparse.ArgumentTypeError(f"expected I/N with 0 <= I < N, got {value!r}")
+    return value
+
+
+def _data_value(value: str) -> tuple[str, str]:
+    task, sep, path = value.partition("=")
+    if not (sep and task and path):
+        raise argparse.ArgumentTypeError(f"expected TASK=PATH, got {value!r}")
+    return task, path
+
+
+def _check_inputs(args: argparse.Namespace) -> None:
+    """What can be wrong in the command line before anything heavy is imported: one-line errors."""
+    from elmo_eval.specs import SpecError, load_spec
+
+    if args.bilm and (args.options or args.weights):
+        raise UsageError("give either --bilm or --options and --weights, not both")
+    if bool(args.options) != bool(args.weights):
+        raise UsageError("--options and --weights go together")
+    for flag, path in (("--options", args.options), ("--weights", args.weights), ("--bilm", args.bilm),
+                       ("--glove", args.glove)):
+        if path and not Path(path).exists():
+            raise UsageError(f"{flag} {path}: no such file or directory")
+    for name in args.tasks or []:
+        try:
+            load_spec(name)
+        except SpecError as error:
+            raise UsageError(str(error)) from None
 
 
 def run_reproduce(args: argparse.Namespace) -> int:
+    _check_inputs(args)
+
     from elmo_eval.runner.api import reproduce
 
-    roots = _data_roots(args.data)
+    roots = dict(args.data or [])
     trainer = {
         "accelerator": args.accelerator,
         "devices": args.devices,
@@ -65,9 +93,15 @@ def run_reproduce(args: argparse.Namespace) -> int:
 
 
 def run_report(args: argparse.Namespace) -> int:
+    if not Path(args.results).is_dir():
+        raise UsageError(f"{args.results}: no such results folder")
+
     from elmo_eval.runner.report import build_report
 
-    page = build_report(args.results, samples=args.significance_samples)
+    try:
+        page = build_report(args.results, samples=args.significance_samples)
+    except FileNotFoundError as error:  # a folder without result files
+        raise UsageError(str(error)) from None
     print(f"report written: {page}")
     return 0
 
@@ -106,7 +140,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--glove",
         help="GloVe-format word vectors for the baseline (default on the world: PPMI+SVD from the world's corpus)",
     )
-    rep.add_argument("--data", action="append", metavar="TASK=PATH", help="data folder of a task (real data)")
+    rep.add_argument("--data", action="append", type=_data_value, metavar="TASK=PATH",
+                     help="data folder of a task (real data)")
     rep.add_argument("--data-dir", help="asset data directory (default $ELMO_EVAL_DATA or ~/.cache/elmo-eval)")
     rep.add_argument("--world", action="store_true",
                      help="use the generated world's data even where real data is fetched or registered")
@@ -116,7 +151,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         choices=["tiny", "small", "default", "large"],
         help="size of the generated world (default: the profile's)",
     )
-    rep.add_argument("--shard", metavar="I/N", help="run every N-th planned run starting at I (cluster arrays)")
+    rep.add_argument("--shard", type=_shard_value, metavar="I/N",
+                     help="run every N-th planned run starting at I (cluster arrays)")
     rep.add_argument("--dry-run", action="store_true", help="print the plan and the caches it needs, run nothing")
     rep.add_argument("--accelerator", default="cpu")
     rep.add_argument("--devices", default=1, type=lambda v: v if v == "auto" else int(v))

@@ -7,7 +7,6 @@ import json
 import time
 
 from .config import SIZES
-from .generate import generate_world
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -24,6 +23,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from .generate import generate_world
+
     started = time.perf_counter()
     world = generate_world(args.out, seed=args.seed, size=args.size)
     elapsed = time.perf_counter() - started
