@@ -9,8 +9,9 @@ import argparse
 import sys
 from pathlib import Path
 
+from ..errors import UsageError
 from .archive import ArchiveError
-from .catalogue import Asset, UnknownAssetError, default_catalogue
+from .catalogue import Asset, UnknownAssetError, default_catalogue, get_asset
 from .check import LICENSED_TASKS, DataFormatError, check_dataset, register_report
 from .datadir import DATA_DIR_ENV, load_registry, resolve_data_dir
 from .download import DownloadError, fetch
@@ -27,6 +28,11 @@ def _add_data_dir(parser: argparse.ArgumentParser) -> None:
 def run_fetch(args: argparse.Namespace) -> int:
     catalogue = default_catalogue()
     names = list(catalogue) if args.names == ["all"] else args.names
+    for name in names:
+        try:
+            get_asset(name, catalogue)
+        except UnknownAssetError as error:
+            raise UsageError(str(error)) from None
     for name in names:
         try:
             path = fetch(name, args.data_dir, progress=not args.no_progress, catalogue=catalogue, force=args.force)

@@ -6,6 +6,7 @@ import argparse
 import json
 import time
 
+from ..errors import UsageError
 from .config import SIZES
 
 
@@ -26,7 +27,10 @@ def run(args: argparse.Namespace) -> int:
     from .generate import generate_world
 
     started = time.perf_counter()
-    world = generate_world(args.out, seed=args.seed, size=args.size)
+    try:
+        world = generate_world(args.out, seed=args.seed, size=args.size)
+    except FileExistsError as error:  # --out names a folder that holds something else
+        raise UsageError(str(error)) from None
     elapsed = time.perf_counter() - started
     summary = {
         "out": str(args.out),
