@@ -14,7 +14,6 @@ from .archive import ArchiveError
 from .catalogue import Asset, UnknownAssetError, default_catalogue, get_asset
 from .check import LICENSED_TASKS, DataFormatError, check_dataset, register_report
 from .datadir import DATA_DIR_ENV, load_registry, resolve_data_dir
-from .download import DownloadError, fetch
 from .status import all_statuses
 
 _DATA_DIR_HELP = f"data directory (default: ${DATA_DIR_ENV}, else ~/.cache/elmo-eval)"
@@ -26,6 +25,8 @@ def _add_data_dir(parser: argparse.ArgumentParser) -> None:
 
 
 def run_fetch(args: argparse.Namespace) -> int:
+    from .download import DownloadError, fetch
+
     catalogue = default_catalogue()
     names = list(catalogue) if args.names == ["all"] else args.names
     for name in names:
