@@ -18,7 +18,7 @@ beyond ``n_sentences`` are ignored and overwritten on resume. Re-running
 running it on a finished cache with new sentences extends it. A different
 encoder fingerprint raises :class:`CacheMismatchError`; caches are never mixed.
 Processes building the same cache at once (shards sharing a cache folder) take
-turns through a lock file (:mod:`elmo_eval.locking`): the later one finds the
+turns through a lock file (:func:`elmo_eval.io.exclusive_lock`): the later one finds the
 sentences cached and embeds nothing.
 """
 from __future__ import annotations
@@ -34,7 +34,7 @@ import numpy as np
 import torch
 from tqdm.auto import tqdm
 
-from elmo_eval.locking import exclusive_lock
+from elmo_eval.io import exclusive_lock
 
 _FORMAT_NAME = "elmo_eval.layer_cache"
 _FORMAT_VERSION = 1

@@ -1,4 +1,9 @@
-"""The ``elmo-eval`` command: one subcommand per job, each registered by the module that does it."""
+"""The ``elmo-eval`` command: one subcommand per job, each registered by the module that does it.
+
+Building the parser imports only the registering modules, which import nothing heavy (no torch,
+Lightning, scipy, matplotlib, pandas or h5py): ``--help``, ``data list`` and a usage error answer at
+once, and each command imports what it computes with when it runs (tests/test_cli.py checks this).
+"""
 from __future__ import annotations
 
 import argparse
@@ -7,18 +12,20 @@ import logging
 import sys
 import warnings
 
+from elmo_eval.errors import UsageError
+
 # (module, what it adds); each module has register(subparsers) and sets args.func(args) -> int | None.
 COMMAND_MODULES = (
-    "elmo_eval.runner.cli",        # reproduce, report, plan
+    "elmo_eval.runner.cli",        # reproduce, report
     "elmo_eval.world.cli",         # world
     "elmo_eval.pretrain.cli",      # pretrain
     "elmo_eval.corpus.cli",        # corpus build
-    "elmo_eval.encoders.embed_cli",  # embed
     "elmo_eval.assets.cli",        # fetch, data
-    "elmo_eval.metrics.srl_eval",  # srl-eval
-    "elmo_eval.metrics.coref",     # coref-score
     "elmo_eval.probes.cli",        # probe
+    "elmo_eval.tools_cli",         # embed, srl-eval, coref-score
 )
+# Loggers whose INFO chatter (accelerators found, tips) is hidden unless --verbose.
+CHATTY_LOGGERS = frozenset({"pytorch_lightning", "lightning", "lightning_fabric"})
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -33,24 +40,38 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+class _QuietLightning(logging.Filter):
+    """Drops Lightning's records below WARNING. Lightning sets its own logger to INFO when imported,
+    so a level set before that is lost; a filter on the root handlers holds whenever it is imported
+    (and spares commands that never train from importing it just to quieten it)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.levelno >= logging.WARNING or record.name.split(".")[0] not in CHATTY_LOGGERS
+
+
+def quieten_lightning() -> None:
+    for handler in logging.getLogger().handlers:
+        handler.addFilter(_QuietLightning())
+    warnings.filterwarnings("ignore", message=".*LeafSpec.*")
+    warnings.filterwarnings("ignore", message=".*does not have many workers.*")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.WARNING,
                         format="%(levelname)s %(name)s: %(message)s")
-    if not args.verbose:
-        # Lightning announces accelerators and tips at INFO on every Trainer. It sets its logger's
-        # level when imported, so import it first, then quieten it.
-        import pytorch_lightning  # noqa: F401
-
-        for name in ("pytorch_lightning", "lightning", "lightning.pytorch", "lightning_fabric"):
-            logging.getLogger(name).setLevel(logging.WARNING)
-        warnings.filterwarnings("ignore", message=".*LeafSpec.*")
-        warnings.filterwarnings("ignore", message=".*does not have many workers.*")
     if not getattr(args, "func", None):
         parser.print_help()
         return 2
-    code = args.func(args)
+    if not args.verbose:
+        quieten_lightning()
+    try:
+        code = args.func(args)
+    except UsageError as error:
+        message = " ".join(str(error).split())  # one line, whatever the message holds
+        print(f"elmo-eval {args.command}: error: {message}", file=sys.stderr)
+        return 2
     return int(code or 0)
 
 

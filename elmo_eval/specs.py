@@ -68,7 +68,22 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover
     import tomli as tomllib
 
-SPEC_DIR = Path(os.environ.get("ELMO_EVAL_TASKS", Path(__file__).resolve().parents[1] / "tasks"))
+def find_spec_dir() -> Path:
+    """Where ``load_spec(name)`` looks: ``$ELMO_EVAL_TASKS`` if set; in a source checkout (editable
+    install, ``PYTHONPATH``) the repository's ``tasks/``, where users read and edit the specs; in an
+    installed wheel the copy of ``tasks/*.toml`` shipped as package data (``elmo_eval/task_specs/``,
+    see setup.py)."""
+    override = os.environ.get("ELMO_EVAL_TASKS")
+    if override:
+        return Path(override)
+    package = Path(__file__).resolve().parent
+    checkout = package.parent
+    if (checkout / "pyproject.toml").is_file() and (checkout / "tasks").is_dir():
+        return checkout / "tasks"
+    return package / "task_specs"
+
+
+SPEC_DIR = find_spec_dir()
 
 OPTIMIZERS = ("adam", "adadelta", "sgd")
 # The fields a variant's ``representation`` table may set: RepresentationConfig's but its name (kept

@@ -1,4 +1,4 @@
-"""Context-free word vectors: GloVe-format files, a task vocabulary, and the word-only encoder.
+"""Context-free word vectors: GloVe-format files, a task vocabulary, and the embedding layer over them.
 
 Treatment of tokens (documented for users, tested):
 
@@ -21,6 +21,8 @@ from pathlib import Path
 import numpy as np
 import torch
 from torch import nn
+
+from elmo_eval.io import atomic_path
 
 PAD, UNK = "@@PADDING@@", "@@UNKNOWN@@"
 
@@ -69,12 +71,9 @@ def read_glove(path: str | Path, keep: set[str] | None = None) -> tuple[list[str
 
 def write_glove(path: str | Path, words: Sequence[str], matrix: np.ndarray) -> None:
     """Write vectors in GloVe text format (atomically)."""
-    path = Path(path)
-    tmp = path.with_name(path.name + ".partial")
-    with open(tmp, "w", encoding="utf-8") as handle:
+    with atomic_path(path) as temporary, open(temporary, "w", encoding="utf-8") as handle:
         for word, row in zip(words, matrix):
             handle.write(word + " " + " ".join(f"{v:.6g}" for v in row) + "\n")
-    tmp.replace(path)
 
 
 class Vocabulary:
@@ -169,35 +168,3 @@ class WordEmbedding(nn.Module):
         out = table[word_ids]
         return out * (word_ids != 0).unsqueeze(-1).to(out.dtype)
 
-
-class WordEncoder(nn.Module):
-    """The word-only baseline as an encoder: a one-layer stack ``[batch, 1, time, dim]``.
-
-    Same interface as the ELMo biLM (``embed``, ``num_layers``, ``output_dim``,
-    ``fingerprint``), so caches, representations and heads treat both alike.
-    Tokens missing from the vectors get the zero vector here (a frozen encoder
-    has nothing to train them with); heads that fine-tune words use
-    :class:`WordEmbedding` instead.
-    """
-
-    num_layers = 1
-
-    def __init__(self, vectors: PretrainedVectors):
-        super().__init__()
-        self.vectors = vectors
-        self.output_dim = vectors.dim
-
-    def fingerprint(self) -> str:
-        return "words-" + self.vectors.fingerprint()
-
-    def embed(self, sentences: Sequence[Sequence[str]]) -> tuple[torch.Tensor, torch.Tensor]:
-        """sentences -> (layers ``[batch, 1, time, dim]``, mask ``[batch, time]``)."""
-        max_len = max((len(s) for s in sentences), default=0)
-        table = np.concatenate([np.zeros((1, self.output_dim), np.float32), self.vectors.matrix])
-        ids = np.zeros((len(sentences), max_len), dtype=np.int64)  # 0 = zero row (padding or unknown)
-        for b, sent in enumerate(sentences):
-            ids[b, :len(sent)] = [self.vectors.row(tok) + 1 for tok in sent]
-        mask = np.zeros((len(sentences), max_len), dtype=bool)
-        for b, sent in enumerate(sentences):
-            mask[b, :len(sent)] = True
-        return torch.from_numpy(table[ids]).unsqueeze(1), torch.from_numpy(mask)

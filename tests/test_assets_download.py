@@ -305,7 +305,7 @@ def test_cli_fetch_and_list_with_a_catalogue_file(server, tmp_path, monkeypatch,
     data_dir = tmp_path / "data"
     assert main(["fetch", asset.name, "--data-dir", str(data_dir), "--no-progress"]) == 0
     assert (data_dir / asset.name / "options.json").read_bytes() == contents["options.json"]
-    assert main(["fetch", "no-such-asset", "--data-dir", str(data_dir)]) == 1
+    assert main(["fetch", "no-such-asset", "--data-dir", str(data_dir)]) == 2  # a usage error
     assert "unknown asset 'no-such-asset'" in capsys.readouterr().err
     assert main(["data", "list", "--data-dir", str(data_dir)]) == 0
     assert re.search(rf"^{asset.name}\s+installed\s+verified", capsys.readouterr().out, re.MULTILINE)

@@ -131,7 +131,8 @@ def test_other_weights_are_refused(bilm, tmp_path):
 
 
 def test_embed_cli(bilm, tmp_path):
-    from elmo_eval.encoders.embed_cli import register
+    from elmo_eval.tools_cli import register
+
     options_path, weights_path = export_official(bilm, tmp_path / "model")
     (tmp_path / "in.txt").write_text("The cat sat .\n\nA dog\n", encoding="utf-8")
     parser = argparse.ArgumentParser()

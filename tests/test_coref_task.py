@@ -129,13 +129,14 @@ def test_coref_score_command_scores_written_files(tmp_path, sample, capsys):
     import argparse
 
     from elmo_eval.metrics import coref as metric
+    from elmo_eval.tools_cli import register
 
     predicted = [[[(0, 1), (4, 4)], [(2, 3), (6, 7)]]]
     CorefTask().write_predictions(tmp_path / "dev.conll", sample, predicted)
     expected = metric.coref_scores([sample[0].clusters], predicted)
     assert metric.score_files(str(tmp_path / "dev.gold.conll"), str(tmp_path / "dev.conll")) == expected
     parser = argparse.ArgumentParser()
-    metric.register(parser.add_subparsers())
+    register(parser.add_subparsers())
     args = parser.parse_args(["coref-score", str(tmp_path / "dev.gold.conll"), str(tmp_path / "dev.conll")])
     assert args.func(args) == 0
     table = capsys.readouterr().out

@@ -137,7 +137,7 @@ def test_two_blank_lines_end_reading(tmp_path):
 def test_srl_eval_subcommand(tmp_path, capsys):
     import argparse
 
-    from elmo_eval.metrics.srl_eval import register
+    from elmo_eval.tools_cli import register
 
     with open(tmp_path / "g.props", "w") as handle:
         write_props(handle, [(3, [(1, "eat", _col("(A0*) (V*) (A1*)"))])])

@@ -11,11 +11,11 @@ from pathlib import Path
 
 from elmo_eval.readers.errors import DataFormatError
 
+from ..errors import UsageError
 from .archive import ArchiveError
-from .catalogue import Asset, UnknownAssetError, default_catalogue
+from .catalogue import Asset, UnknownAssetError, default_catalogue, get_asset
 from .check import CHECK_TASKS, SPLITS, NoUsableSplit, check_dataset, register_report
 from .datadir import DATA_DIR_ENV, load_registry, resolve_data_dir
-from .download import DownloadError, fetch
 from .status import all_statuses
 
 _DATA_DIR_HELP = f"data directory (default: ${DATA_DIR_ENV}, else ~/.cache/elmo-eval)"
@@ -27,8 +27,15 @@ def _add_data_dir(parser: argparse.ArgumentParser) -> None:
 
 
 def run_fetch(args: argparse.Namespace) -> int:
+    from .download import DownloadError, fetch
+
     catalogue = default_catalogue()
     names = list(catalogue) if args.names == ["all"] else args.names
+    for name in names:
+        try:
+            get_asset(name, catalogue)
+        except UnknownAssetError as error:
+            raise UsageError(str(error)) from None
     for name in names:
         try:
             path = fetch(name, args.data_dir, progress=not args.no_progress, catalogue=catalogue, force=args.force)

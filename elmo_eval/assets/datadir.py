@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 from pathlib import Path
 from typing import Any
+
+from elmo_eval.io import atomic_write_json
 
 DATA_DIR_ENV = "ELMO_EVAL_DATA"
 MANIFEST_NAME = ".manifest.json"
@@ -43,22 +44,6 @@ def staging_root(data_dir: Path) -> Path:
     return data_dir / ".staging"
 
 
-def write_json_atomic(path: Path, payload: Any) -> None:
-    """Write JSON so that readers see the old file or the new one, never half of one."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as stream:
-            json.dump(payload, stream, indent=2, sort_keys=True)
-            stream.write("\n")
-            stream.flush()
-            os.fsync(stream.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-
-
 def read_manifest(asset_dir: Path) -> dict[str, Any] | None:
     """The manifest of an installed asset, or None if it is absent or unreadable (= not installed)."""
     try:
@@ -84,7 +69,7 @@ def register_dataset(data_dir: Path, task: str, entry: dict[str, Any]) -> Path:
     registry = load_registry(data_dir)
     registry[task] = entry
     path = data_dir / REGISTRY_NAME
-    write_json_atomic(path, registry)
+    atomic_write_json(path, registry)
     return path
 
 

@@ -15,7 +15,6 @@ The life of one asset (see :func:`fetch`):
 """
 from __future__ import annotations
 
-import hashlib
 import http.client
 import os
 import re
@@ -30,6 +29,8 @@ from pathlib import Path
 
 from tqdm import tqdm
 
+from elmo_eval.io import atomic_write_json, sha256_of
+
 from .archive import ArchiveError, describe_tree, missing_layout, unpack_archive
 from .catalogue import Asset, RemoteFile, get_asset
 from .datadir import (
@@ -38,7 +39,6 @@ from .datadir import (
     installed_dir,
     resolve_data_dir,
     staging_root,
-    write_json_atomic,
 )
 from .status import asset_status
 
@@ -81,14 +81,6 @@ class RetryPolicy:
 
     def delay(self, retry_index: int) -> float:
         return min(self.max_backoff_s, self.backoff_s * self.backoff_factor ** retry_index)
-
-
-def sha256_of(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as stream:
-        for block in iter(lambda: stream.read(CHUNK_BYTES), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def _content_range_start(header: str | None) -> int | None:
@@ -222,7 +214,7 @@ def _install(asset: Asset, root: Path, progress: bool, retry: RetryPolicy | None
         if missing:
             raise ArchiveError(f"asset {asset.name!r}: unexpected layout after unpacking: missing "
                                f"{', '.join(missing)}; found {describe_tree(staging)}. Nothing was installed")
-        write_json_atomic(staging / MANIFEST_NAME, {
+        atomic_write_json(staging / MANIFEST_NAME, {
             "asset": asset.name,
             "installed_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
             "files": records,

@@ -4,8 +4,11 @@ Submodules (the pretraining code relies on these names):
   - ``bilm.char_cnn``: :class:`~elmo_eval.encoders.char_cnn.CharacterCNN` (ids -> ``e``)
   - ``bilm.lstm``: :class:`~elmo_eval.encoders.elmo_lstm.ElmoLstm` (forward/backward stacks)
 
-For LM training, :meth:`ElmoBiLM.forward_with_boundaries` keeps the ``<S>``/``</S>``
-positions (forward states predict the next token, backward states the previous one).
+Pretraining (:mod:`elmo_eval.pretrain.lm_module`) calls neither :meth:`ElmoBiLM.forward` nor
+:meth:`ElmoBiLM.forward_with_boundaries`: its batches already hold ``<S>``/``</S>``, and it runs
+``bilm.char_cnn`` on the real positions only and ``bilm.lstm`` itself, with dropout on the LSTM's
+input and output. :meth:`ElmoBiLM.forward_with_boundaries` is the first half of :meth:`ElmoBiLM.forward`
+(the layers with the boundary positions still in place).
 
 The computation follows the original bilm-tf / AllenNLP model: sentence
 boundaries ``<S>``/``</S>`` are added internally around each sentence (callers
@@ -119,7 +122,7 @@ class ElmoBiLM(nn.Module):
         return full_ids, full_mask
 
     def forward_with_boundaries(self, char_ids: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        """Like :meth:`forward` but keeping ``<S>``/``</S>`` (what LM training needs):
+        """Like :meth:`forward` but keeping the ``<S>``/``</S>`` positions it adds:
         ``[B, T, 50]`` -> ``(layers [B, num_layers, T+2, output_dim], mask [B, T+2])``.
 
         In layers >= 1 the first ``projection_dim`` features are the forward LSTM, the rest

@@ -12,8 +12,9 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from elmo_eval.modules.highway import Highway
+
 from .char_ids import MAX_CHARS_PER_TOKEN, N_CHARACTERS, PAD_CHAR
-from .highway import Highway
 
 # id of the padding character inside a token (the +1 shift keeps 0 for "no token")
 _PAD_ID = PAD_CHAR + 1

@@ -22,8 +22,6 @@ and exporting are copies (plus the ``W_0`` split and the conv transpose).
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -31,6 +29,8 @@ from typing import TYPE_CHECKING, Any
 import h5py
 import numpy as np
 import torch
+
+from elmo_eval.io import atomic_path, atomic_write_text
 
 if TYPE_CHECKING:  # pragma: no cover
     from .bilm import ElmoBiLM
@@ -182,19 +182,6 @@ def load_official_weights(bilm: ElmoBiLM, weights_file: str | Path) -> None:
             put(arrays[name])
 
 
-def _atomic_write(target: Path, write: Callable[[Path], None]) -> None:
-    """Write via a temporary file in the same directory, then rename over ``target``."""
-    handle, temp_name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
-    os.close(handle)
-    temp = Path(temp_name)
-    try:
-        write(temp)
-        os.replace(temp, target)
-    except BaseException:
-        temp.unlink(missing_ok=True)
-        raise
-
-
 def export_official(bilm: ElmoBiLM, out_dir: str | Path) -> tuple[Path, Path]:
     """Write ``out_dir/options.json`` and ``out_dir/weights.hdf5`` in the original layout.
 
@@ -205,12 +192,8 @@ def export_official(bilm: ElmoBiLM, out_dir: str | Path) -> tuple[Path, Path]:
     options_path = out_dir / "options.json"
     weights_path = out_dir / "weights.hdf5"
 
-    def write_weights(temp: Path) -> None:
-        with h5py.File(temp, "w") as handle:
-            for name, get, _, _ in _tensor_mapping(bilm):
-                handle.create_dataset(name, data=get().astype(np.float32))
-
-    _atomic_write(weights_path, write_weights)
-    _atomic_write(options_path, lambda temp: temp.write_text(json.dumps(bilm.options, indent=2) + "\n",
-                                                             encoding="utf-8"))
+    with atomic_path(weights_path) as temporary, h5py.File(temporary, "w") as handle:
+        for name, get, _, _ in _tensor_mapping(bilm):
+            handle.create_dataset(name, data=get().astype(np.float32))
+    atomic_write_text(options_path, json.dumps(bilm.options, indent=2) + "\n")
     return options_path, weights_path

@@ -31,7 +31,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from elmo_eval.encoders.highway import Highway
+from elmo_eval.modules.highway import Highway
 from elmo_eval.modules.masked_lstm import MaskedLSTM
 from elmo_eval.modules.masked_ops import masked_log_softmax, masked_softmax
 from elmo_eval.modules.pair_similarity import TrilinearSimilarity

@@ -250,7 +250,7 @@ def perl_percentage(fraction: float) -> float:
     return int(fraction * 10000) / 100
 
 
-# --- files and the command line ----------------------------------------------------------
+# --- files ----------------------------------------------------------------------------------
 
 def score_files(key_path: str, response_path: str) -> dict[str, float]:
     """Score two CoNLL-2012 files (or directories) part by part, as ``scorer.pl all KEY RESPONSE`` does."""
@@ -260,33 +260,3 @@ def score_files(key_path: str, response_path: str) -> dict[str, float]:
         return {f"({d.doc_id}); part {d.part:03d}": d.clusters for d in read_conll2012(path, pattern="*conll")}
 
     return score_corpus(by_part(key_path), by_part(response_path))
-
-
-def format_scores(scores: Mapping[str, float]) -> str:
-    """A table of recall, precision and F1 per metric, percentages truncated as the Perl scorer prints them."""
-    lines = [f"{'':>9}  {'recall':>7}  {'prec.':>7}  {'F1':>7}"]
-    for name in ("mentions", *METRICS):
-        r, p, f = (perl_percentage(scores[f"{name}_{k}"] / 100) for k in ("r", "p", "f1"))
-        lines.append(f"{name:>9}  {r:7.2f}  {p:7.2f}  {f:7.2f}")
-    lines.append(f"{'CoNLL':>9}  {'':>7}  {'':>7}  {perl_percentage(scores['conll_f1'] / 100):7.2f}")
-    return "\n".join(lines)
-
-
-def register(subparsers) -> None:
-    """Add ``coref-score KEY RESPONSE`` (MUC, B-cubed, CEAF-m/e and the CoNLL score of two CoNLL-2012 files)."""
-    parser = subparsers.add_parser(
-        "coref-score", help="score coreference as the CoNLL-2012 reference scorer v8.01 does",
-        description="Score a response CoNLL-2012 file against a key file (parts matched by name; a key part "
-                    "missing from the response scores as empty), as scorer.pl v8.01 'all' does.")
-    parser.add_argument("key", help="gold CoNLL-2012 file or directory (e.g. predictions/dev.gold.conll)")
-    parser.add_argument("response", help="predicted CoNLL-2012 file or directory (e.g. predictions/dev.conll)")
-    parser.add_argument("--json", action="store_true", help="print unrounded scores as JSON")
-    parser.set_defaults(func=_run_cli)
-
-
-def _run_cli(args) -> int:
-    import json
-
-    scores = score_files(args.key, args.response)
-    print(json.dumps(scores, indent=1) if args.json else format_scores(scores))
-    return 0

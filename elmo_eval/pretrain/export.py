@@ -8,25 +8,16 @@ the request that produced them), which is written last: its presence with
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
 from ..encoders.bilm import ElmoBiLM
 from ..encoders.official_format import export_official
+from ..io import atomic_write_json
 from .vocab import Vocabulary
 
 RESULT_NAME = "pretrain_result.json"
 VOCAB_NAME = "vocab.txt"
-
-
-def write_json_atomic(path: Path, data: dict[str, Any]) -> None:
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    with os.fdopen(handle, "w", encoding="utf-8") as out:
-        json.dump(data, out, indent=2, sort_keys=True)
-        out.write("\n")
-    os.replace(temporary, path)
 
 
 def export_run(bilm: ElmoBiLM, vocab: Vocabulary, out_dir: Path, result: dict[str, Any],
@@ -38,7 +29,7 @@ def export_run(bilm: ElmoBiLM, vocab: Vocabulary, out_dir: Path, result: dict[st
     vocab_path = vocab.save(out_dir / VOCAB_NAME)
     result = dict(result, complete=complete, options=str(options_path), weights=str(weights_path),
                   vocab=str(vocab_path), fingerprint=bilm.fingerprint())
-    write_json_atomic(out_dir / RESULT_NAME, result)
+    atomic_write_json(out_dir / RESULT_NAME, result)
     return result
 
 

@@ -7,13 +7,13 @@ softmax assumes that lower ids are more frequent.
 """
 from __future__ import annotations
 
-import os
-import tempfile
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 import torch
+
+from elmo_eval.io import atomic_write_text
 
 BOS = "<S>"
 EOS = "</S>"
@@ -69,11 +69,7 @@ class Vocabulary:
     def save(self, path: str | Path) -> Path:
         """Write one word per line, atomically (DDP ranks may all write the same file)."""
         path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=path.name + ".", suffix=".tmp")
-        with os.fdopen(handle, "w", encoding="utf-8") as out:
-            out.write("\n".join(self.words) + "\n")
-        os.replace(temporary, path)
+        atomic_write_text(path, "\n".join(self.words) + "\n")
         return path
 
     @classmethod

@@ -57,7 +57,8 @@ def run_probes(encoder, vectors, data, probes=PROBES, *, out_dir, cache_dir, enc
                encoder_description: dict | None = None, pos_options: dict | None = None,
                nn_words: list[str] | None = None, progress: bool = True, command: str | None = None) -> dict:
     """Compute the layers once, run each probe in ``probes``, write the result file and its tables."""
-    from elmo_eval.runner.results import atomic_write_bytes, atomic_write_json, versions
+    from elmo_eval.io import atomic_write_bytes, atomic_write_json
+    from elmo_eval.runner.results import versions
 
     check_probes(probes, data)
     started = time.time()
@@ -106,7 +107,7 @@ def run_probes(encoder, vectors, data, probes=PROBES, *, out_dir, cache_dir, enc
     result = portable(result, Path(cache_dir))
     out_dir = Path(out_dir)
     stem = result_stem(data.name, encoder_id)
-    atomic_write_json(out_dir / f"{stem}.json", result)
+    atomic_write_json(out_dir / f"{stem}.json", result, default=str)
     atomic_write_bytes(out_dir / f"{stem}.md", probe_markdown(result).encode("utf-8"))
     result["_files"] = [str(out_dir / f"{stem}.json"), str(out_dir / f"{stem}.md")]
     return result

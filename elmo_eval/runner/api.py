@@ -5,6 +5,7 @@ import sys
 import time
 from pathlib import Path
 
+from elmo_eval.errors import UsageError
 from elmo_eval.runner.data import split_paths
 from elmo_eval.runner.encoders import (
     EncoderSetup,
@@ -106,7 +107,7 @@ def reproduce(profile: str = "default", *, out_dir=None, cache_dir=None, tasks=N
     return summary
 
 
-class MissingDataError(ValueError):
+class MissingDataError(UsageError):
     """An encoder other than the embedded default, and tasks with no real data: say how to get it."""
 
     def __init__(self, tasks: list[str]):

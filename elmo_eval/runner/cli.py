@@ -4,31 +4,58 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
+from pathlib import Path
 
+from elmo_eval.errors import UsageError
 from elmo_eval.runner.presets import PRESETS
 
 
-def _data_roots(pairs: list[str]) -> tuple[dict[str, str], bool]:
-    """``--data TASK=PATH`` pairs, and whether ``--data world`` asked for the generated world."""
-    out, world = {}, False
-    for pair in pairs or []:
-        if pair == "world":
-            world = True
-            continue
-        task, sep, path = pair.partition("=")
-        if not sep:
-            print(f"elmo-eval reproduce: error: --data expects TASK=PATH or 'world', got {pair!r}", file=sys.stderr)
-            raise SystemExit(2)
-        out[task] = path
-    return out, world
+def _shard_value(value: str) -> str:
+    """``--shard I/N`` checked when parsing (the plan takes the string)."""
+    index, sep, count = value.partition("/")
+    if not (sep and index.isdigit() and count.isdigit() and int(index) < int(count)):
+        raise argparse.ArgumentTypeError(f"expected I/N with 0 <= I < N, got {value!r}")
+    return value
+
+
+def _data_value(value: str) -> tuple[str, str]:
+    """``TASK=PATH``, or ``world`` (the tasks without real data run on the generated world)."""
+    if value == "world":
+        return "world", ""
+    task, sep, path = value.partition("=")
+    if not (sep and task and path):
+        raise argparse.ArgumentTypeError(f"expected TASK=PATH or 'world', got {value!r}")
+    return task, path
+
+
+def _check_inputs(args: argparse.Namespace) -> None:
+    """What can be wrong in the command line before anything heavy is imported: one-line errors."""
+    from elmo_eval.specs import SpecError, load_spec
+
+    if args.bilm and (args.options or args.weights):
+        raise UsageError("give either --bilm or --options and --weights, not both")
+    if bool(args.options) != bool(args.weights):
+        raise UsageError("--options and --weights go together")
+    for flag, path in (("--options", args.options), ("--weights", args.weights), ("--bilm", args.bilm),
+                       ("--glove", args.glove)):
+        if path and not Path(path).exists():
+            raise UsageError(f"{flag} {path}: no such file or directory")
+    for name in args.tasks or []:
+        try:
+            load_spec(name)
+        except SpecError as error:
+            raise UsageError(str(error)) from None
 
 
 def run_reproduce(args: argparse.Namespace) -> int:
+    _check_inputs(args)
+
     from elmo_eval.runner.api import reproduce
     from elmo_eval.runner.execute import process_rank
 
-    roots, world_asked = _data_roots(args.data)
+    pairs = dict(args.data or [])
+    world_asked = pairs.pop("world", None) is not None
+    roots = pairs
     trainer = {
         "accelerator": args.accelerator,
         "devices": args.devices,
@@ -43,13 +70,7 @@ def run_reproduce(args: argparse.Namespace) -> int:
 
         specs = [load_spec(name) for name in (args.tasks or available_specs())]
         roots = resolve_real_data(specs, roots, args.data_dir)
-    from elmo_eval.runner.api import MissingDataError
-
-    try:
-        summary = _reproduce(args, reproduce, roots, trainer, world_asked)
-    except MissingDataError as err:
-        print(f"elmo-eval reproduce: {err}", file=sys.stderr)
-        return 2
+    summary = _reproduce(args, reproduce, roots, trainer, world_asked)  # MissingDataError: a UsageError
     if not args.dry_run and process_rank() == 0:
         print(json.dumps(summary, indent=1))
     return 0
@@ -83,9 +104,15 @@ def _reproduce(args, reproduce, roots, trainer, world_asked):
 
 
 def run_report(args: argparse.Namespace) -> int:
+    if not Path(args.results).is_dir():
+        raise UsageError(f"{args.results}: no such results folder")
+
     from elmo_eval.runner.report import build_report
 
-    page = build_report(args.results, samples=args.significance_samples)
+    try:
+        page = build_report(args.results, samples=args.significance_samples)
+    except FileNotFoundError as error:  # a folder without result files
+        raise UsageError(str(error)) from None
     print(f"report written: {page}")
     return 0
 
@@ -124,7 +151,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--glove",
         help="GloVe-format word vectors for the baseline (default on the world: PPMI+SVD from the world's corpus)",
     )
-    rep.add_argument("--data", action="append", metavar="TASK=PATH",
+    rep.add_argument("--data", action="append", type=_data_value, metavar="TASK=PATH",
                      help="data folder of a task (real data; the names `elmo-eval data check` accepts), or "
                      "'world': run the tasks that have no real data on the generated world. An encoder other than "
                      "the embedded default stops on a task without data unless told so")
@@ -137,7 +164,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         choices=["tiny", "small", "default", "large"],
         help="size of the generated world (default: the profile's)",
     )
-    rep.add_argument("--shard", metavar="I/N", help="run every N-th planned run starting at I (cluster arrays)")
+    rep.add_argument("--shard", type=_shard_value, metavar="I/N",
+                     help="run every N-th planned run starting at I (cluster arrays)")
     rep.add_argument("--dry-run", action="store_true", help="print the plan and the caches it needs, run nothing")
     rep.add_argument("--accelerator", default="cpu")
     rep.add_argument("--devices", default=1, type=lambda v: v if v == "auto" else int(v))

@@ -17,8 +17,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
-from elmo_eval.assets.download import sha256_of
-from elmo_eval.locking import exclusive_lock
+from elmo_eval.io import exclusive_lock, sha256_of
 from elmo_eval.word_vectors import PretrainedVectors
 
 log = logging.getLogger(__name__)

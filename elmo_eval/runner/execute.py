@@ -14,12 +14,12 @@ from pathlib import Path
 
 import torch
 
-from elmo_eval.assets.download import sha256_of
+from elmo_eval.io import atomic_write_json, sha256_of
 from elmo_eval.readers.splits import split_dev
 from elmo_eval.runner.data import split_paths
 from elmo_eval.runner.encoders import EncoderSetup
 from elmo_eval.runner.plan import PlannedRun
-from elmo_eval.runner.results import RESULT_FILE, STATISTICS_FILE, atomic_write_json, versions, write_statistics
+from elmo_eval.runner.results import RESULT_FILE, STATISTICS_FILE, versions, write_statistics
 from elmo_eval.specs import TaskSpec
 from elmo_eval.training.fields import flatten_text
 from elmo_eval.training.fit import train_and_evaluate
@@ -330,6 +330,6 @@ def _write_result(target: Path, work: Path, run: PlannedRun, spec: TaskSpec, set
     metrics_csv = work / "logs" / "metrics.csv"
     if metrics_csv.exists():
         shutil.copyfile(metrics_csv, target / "training_log.csv")
-    atomic_write_json(target / RESULT_FILE, record)
+    atomic_write_json(target / RESULT_FILE, record, default=str)
     shutil.rmtree(work, ignore_errors=True)
     return record

@@ -5,32 +5,13 @@ import json
 import os
 import platform
 import subprocess
-import tempfile
 import warnings
 from pathlib import Path
-from typing import Any
+
+from elmo_eval.io import atomic_write_bytes
 
 RESULT_FILE = "result.json"
 STATISTICS_FILE = "statistics.json"
-
-
-def atomic_write_bytes(path: Path, data: bytes) -> None:
-    """Write to a temporary file in the same folder, fsync, then rename: never a half-written file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".partial")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-def atomic_write_json(path: Path, obj: Any) -> None:
-    atomic_write_bytes(path, (json.dumps(obj, indent=2, sort_keys=True, default=str) + "\n").encode())
 
 
 def write_statistics(path: Path, aggregate: str, statistics: dict) -> None:

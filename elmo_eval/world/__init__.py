@@ -22,6 +22,14 @@ Layout of ``DIR`` (readers and the runner rely on these exact paths)::
 Python API: :func:`generate_world`; CLI: ``elmo-eval world --out DIR --seed N --size small|default|large``
 (:func:`elmo_eval.world.cli.register`).  Size table: :data:`elmo_eval.world.config.SIZES`.
 """
-from .generate import generate_world
-
 __all__ = ["generate_world"]
+
+
+def __getattr__(name: str):
+    # generate_world on first use: ``elmo-eval --help`` imports this package (for ``world.cli``)
+    # and should not pay for numpy and every generator module.
+    if name == "generate_world":
+        from .generate import generate_world
+
+        return generate_world
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

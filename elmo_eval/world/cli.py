@@ -6,8 +6,8 @@ import argparse
 import json
 import time
 
+from ..errors import UsageError
 from .config import SIZES
-from .generate import generate_world
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -24,8 +24,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from .generate import generate_world
+
     started = time.perf_counter()
-    world = generate_world(args.out, seed=args.seed, size=args.size)
+    try:
+        world = generate_world(args.out, seed=args.seed, size=args.size)
+    except FileExistsError as error:  # --out names a folder that holds something else
+        raise UsageError(str(error)) from None
     elapsed = time.perf_counter() - started
     summary = {
         "out": str(args.out),

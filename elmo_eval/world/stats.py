@@ -7,7 +7,6 @@ beat only by using context.
 """
 from __future__ import annotations
 
-import math
 from collections import Counter
 
 import numpy as np
@@ -96,8 +95,3 @@ def word_identity_srl_f1(train: list[tuple[list[str], int, list[str]]],
         gold.append({s for s in bio_spans(labels) if s[2] != "V"})
         predicted.append({s for s in bio_spans(guess) if s[2] != "V"})
     return round(span_f1(gold, predicted), 4)
-
-
-def entropy_bits(counter: Counter) -> float:
-    total = sum(counter.values())
-    return -sum(c / total * math.log2(c / total) for c in counter.values() if c)

@@ -1,0 +1,153 @@
+"""The standalone tools of ``elmo-eval``: ``embed``, ``srl-eval`` and ``coref-score``.
+
+Each works on files alone, outside a reproduction: ``embed`` runs a frozen biLM over a
+text file into a layer cache; ``srl-eval`` and ``coref-score`` score prediction files
+as the official scorers do (``srl-eval.pl`` of CoNLL-2005, ``scorer.pl`` v8.01 of
+CoNLL-2012). Registering them imports nothing heavy; each command imports what it
+computes with when it runs. Wrong input (a missing file, a malformed one) is a
+:class:`~elmo_eval.errors.UsageError`: one line on stderr, exit status 2.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+from collections.abc import Mapping
+from pathlib import Path
+
+from elmo_eval.errors import UsageError
+
+
+def _existing(path: str, what: str) -> Path:
+    if not Path(path).exists():
+        raise UsageError(f"{what} {path}: no such file or directory")
+    return Path(path)
+
+
+# --- embed ------------------------------------------------------------------------
+
+def read_sentences(path: Path) -> list[list[str]]:
+    """One sentence per line, tokens separated by whitespace; blank lines are skipped."""
+    try:
+        with open(path, encoding="utf-8") as handle:
+            return [line.split() for line in handle if line.strip()]
+    except UnicodeDecodeError as error:
+        raise UsageError(f"{path}: not UTF-8 text ({error})") from None
+    except OSError as error:
+        raise UsageError(f"cannot read {path}: {error}") from None
+
+
+def run_embed(args: argparse.Namespace) -> int:
+    for path, what in ((args.options, "--options"), (args.weights, "--weights"), (args.input, "--input")):
+        _existing(path, what)
+    sentences = read_sentences(Path(args.input))
+
+    import torch
+
+    from elmo_eval.cache import LayerCache
+    from elmo_eval.encoders.bilm import ElmoBiLM
+    from elmo_eval.encoders.official_format import OfficialFormatError, WeightsMismatchError
+
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    try:
+        bilm = ElmoBiLM.from_official(args.options, args.weights)
+    except (OfficialFormatError, WeightsMismatchError) as error:  # names the file and what was wrong
+        raise UsageError(str(error)) from None
+    cache = LayerCache.build(args.output, bilm, sentences, dtype=args.dtype, batch_size=args.batch_size,
+                             progress=True)
+    print(f"{args.output}: {len(cache)} sentences, {cache.num_layers} layers x {cache.dim} dims "
+          f"({cache.dtype}), encoder {cache.fingerprint[:12]}")
+    cache.close()
+    return 0
+
+
+# --- srl-eval ---------------------------------------------------------------------
+
+def format_srl_report(report: dict) -> str:
+    """The report laid out like ``srl-eval.pl``'s text output."""
+    lines = [f"Number of Sentences    :      {report['num_sentences']:6d}",
+             f"Number of Propositions :      {report['num_propositions']:6d}",
+             f"Percentage of perfect props : {report['perfect_props']:6.2f}", "",
+             f"{'':>10}   {'corr.':>6}  {'excess':>6}  {'missed':>6}   {'prec.':>6}  {'rec.':>6}  {'F1':>6}",
+             "-" * 60]
+
+    def row(name, r):
+        return (f"{name:>10}   {r['correct']:6d}  {r['excess']:6d}  {r['missed']:6d}   "
+                f"{r['precision']:6.2f}  {r['recall']:6.2f}  {r['f1']:6.2f}")
+
+    lines += [row("Overall", report), "-" * 10]
+    lines += [row(label, r) for label, r in report["per_label"].items()]
+    lines += ["-" * 60, row("V", report["verb"]), "-" * 60]
+    return "\n".join(lines)
+
+
+def run_srl_eval(args: argparse.Namespace) -> int:
+    gold, pred = _existing(args.gold, "gold props file"), _existing(args.pred, "predicted props file")
+
+    from elmo_eval.metrics.srl_eval import score_props_files
+
+    try:
+        report = score_props_files(gold, pred)
+    except (ValueError, OSError) as error:  # malformed props (names the file and line), unreadable file
+        raise UsageError(str(error)) from None
+    print(json.dumps(report, indent=1) if args.json else format_srl_report(report))
+    return 0
+
+
+# --- coref-score ------------------------------------------------------------------
+
+def format_coref_scores(scores: Mapping[str, float]) -> str:
+    """Recall, precision and F1 per metric, percentages truncated as the Perl scorer prints them."""
+    from elmo_eval.metrics.coref import METRICS, perl_percentage
+
+    lines = [f"{'':>9}  {'recall':>7}  {'prec.':>7}  {'F1':>7}"]
+    for name in ("mentions", *METRICS):
+        r, p, f = (perl_percentage(scores[f"{name}_{k}"] / 100) for k in ("r", "p", "f1"))
+        lines.append(f"{name:>9}  {r:7.2f}  {p:7.2f}  {f:7.2f}")
+    lines.append(f"{'CoNLL':>9}  {'':>7}  {'':>7}  {perl_percentage(scores['conll_f1'] / 100):7.2f}")
+    return "\n".join(lines)
+
+
+def run_coref_score(args: argparse.Namespace) -> int:
+    key, response = _existing(args.key, "key"), _existing(args.response, "response")
+
+    from elmo_eval.metrics.coref import score_files
+
+    try:
+        scores = score_files(str(key), str(response))
+    except (ValueError, OSError) as error:  # malformed CoNLL-2012 (names the file and line), too many repeats
+        raise UsageError(str(error)) from None
+    print(json.dumps(scores, indent=1) if args.json else format_coref_scores(scores))
+    return 0
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add ``embed``, ``srl-eval`` and ``coref-score``; each sets ``args.func(args) -> int``."""
+    embed = subparsers.add_parser(
+        "embed", help="compute the biLM layers of every sentence once and store them in an HDF5 cache",
+        description="Run a frozen ELMo biLM over sentences (one per line, whitespace-tokenised) and store "
+                    "all layers in a layer cache. Resumable: re-running continues an interrupted build.")
+    embed.add_argument("--options", required=True, help="options.json of the biLM")
+    embed.add_argument("--weights", required=True, help="weights.hdf5 of the biLM (bilm-tf layout)")
+    embed.add_argument("--input", required=True, help="text file, one tokenised sentence per line")
+    embed.add_argument("--output", required=True, help="cache file to create or extend (.h5)")
+    embed.add_argument("--dtype", choices=["float16", "float32"], default="float16")
+    embed.add_argument("--batch-size", type=int, default=64)
+    embed.add_argument("--threads", type=int, default=0, help="torch CPU threads (0: torch's default)")
+    embed.set_defaults(func=run_embed)
+
+    srl = subparsers.add_parser("srl-eval", help="score SRL props files as srl-eval.pl (CoNLL-2005) does",
+                                description="Score predicted props against gold props, as srl-eval.pl.")
+    srl.add_argument("gold", help="gold props file (e.g. predictions/dev.gold.props)")
+    srl.add_argument("pred", help="predicted props file (e.g. predictions/dev.props)")
+    srl.add_argument("--json", action="store_true", help="print the report as JSON")
+    srl.set_defaults(func=run_srl_eval)
+
+    coref = subparsers.add_parser(
+        "coref-score", help="score coreference as the CoNLL-2012 reference scorer v8.01 does",
+        description="Score a response CoNLL-2012 file against a key file (parts matched by name; a key part "
+                    "missing from the response scores as empty), as scorer.pl v8.01 'all' does.")
+    coref.add_argument("key", help="gold CoNLL-2012 file or directory (e.g. predictions/dev.gold.conll)")
+    coref.add_argument("response", help="predicted CoNLL-2012 file or directory (e.g. predictions/dev.conll)")
+    coref.add_argument("--json", action="store_true", help="print unrounded scores as JSON")
+    coref.set_defaults(func=run_coref_score)
