@@ -57,8 +57,13 @@ def reproduce(profile: str = "default", *, out_dir=None, cache_dir=None, tasks=N
               hp_profile=None, fractions=None, options=None, weights=None,
               bilm_dir=None, encoder=None, encoder_name=None, glove=None, data_roots=None, world_seed: int = 0,
               shard_spec: str | None = None, dry_run: bool = False, trainer_options=None, progress: bool = True,
-              report: bool = True, significance_samples: int = 10000, world_size: str | None = None) -> dict:
-    """Plan the matrix, run what is not finished, rebuild the report. Returns a summary dict."""
+              report: bool = True, significance_samples: int = 10000, world_size: str | None = None,
+              launcher=None, only_run: str | None = None) -> dict:
+    """Plan the matrix, run what is not finished, rebuild the report. Returns a summary dict.
+
+    launcher: hands the planned runs and the prepared setup to an array job instead of running them
+    here (see :mod:`elmo_eval.runner.launch`); only_run: ``task/run_id``, the one run of an array task.
+    """
     if profile not in PRESETS:
         raise ValueError(f"unknown profile {profile!r}; known: {sorted(PRESETS)}")
     preset = dict(PRESETS[profile])
@@ -73,6 +78,10 @@ def reproduce(profile: str = "default", *, out_dir=None, cache_dir=None, tasks=N
     runs = build_plan(list(specs.values()), list(tables or preset["tables"]), seed_list,
                       hp_profile or preset["hp_profile"], list(fractions or preset["fractions"]))
     runs = shard(runs, shard_spec)
+    if only_run is not None:  # one task of a launched array: its run alone
+        runs = [run for run in runs if f"{run.task}/{run.run_id}" == only_run]
+        if not runs:
+            raise ValueError(f"run {only_run} is not in the plan (task specs changed since it was submitted?)")
     summary = {"profile": profile, "runs": len(runs), "tasks": names, "out_dir": str(out_dir),
                "cache_dir": str(cache_dir)}
     if dry_run:
@@ -85,6 +94,9 @@ def reproduce(profile: str = "default", *, out_dir=None, cache_dir=None, tasks=N
     if process_rank() == 0:
         print(f"encoder {setup.encoder_id}: {len(runs)} runs -> {out_dir}", file=sys.stderr, flush=True)
     roots = {k: v if isinstance(v, dict) else Path(v) for k, v in (data_roots or {}).items()}
+    if launcher is not None:  # the setup is prepared once, here; the array's tasks only reuse it
+        summary.update(launcher(runs, specs, setup, roots))
+        return summary
     written = execute(runs, specs, setup, out_dir, cache_dir, roots,
                       trainer_options, progress)
     summary.update(finished=len(written), seconds=time.time() - started, encoder=setup.encoder_id)
