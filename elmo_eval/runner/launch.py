@@ -319,12 +319,19 @@ def submit_array(profile: str, request: dict, options: LaunchOptions, runs, spec
             return summary
         key_of = {str(job.job_id): key for job, key in zip(jobs, keys)}
         poll = 1 if options.kind == "local" else 30
-        for job in submitit.helpers.as_completed(jobs, poll_frequency=poll):
-            if job.exception() is not None:
-                failed.append(key_of[str(job.job_id)])
-                _say(f"{key_of[str(job.job_id)]}: FAILED (log: {job.paths.stderr})")
-            else:
-                _say(f"{key_of[str(job.job_id)]}: done")
+        try:
+            for job in submitit.helpers.as_completed(jobs, poll_frequency=poll):
+                if job.exception() is not None:
+                    failed.append(key_of[str(job.job_id)])
+                    _say(f"{key_of[str(job.job_id)]}: FAILED (log: {job.paths.stderr})")
+                else:
+                    _say(f"{key_of[str(job.job_id)]}: done")
+        except KeyboardInterrupt:
+            if options.kind == "local":
+                raise
+            _say(f"stopped waiting; SLURM job {summary['job_id']} keeps running: once it has ended, build the "
+                 f"report with `elmo-eval report {out_dir}`")
+            raise SystemExit(130) from None
     summary.update(finished=len(runs) - len(failed), failed=failed)
     if failed:
         _say(f"error: {len(failed)} of {len(keys)} runs failed; their logs are named above. The report below "
