@@ -60,12 +60,14 @@ def reproduce(profile: str = "default", *, out_dir=None, cache_dir=None, tasks=N
               bilm_dir=None, encoder=None, encoder_name=None, glove=None, data_roots=None, world_seed: int = 0,
               shard_spec: str | None = None, dry_run: bool = False, trainer_options=None, progress: bool = True,
               report: bool = True, significance_samples: int = 10000, world_size: str | None = None,
-              use_world: bool | None = None) -> dict:
+              use_world: bool | None = None, launcher=None, only_run: str | None = None) -> dict:
     """Plan the matrix, run what is not finished, rebuild the report. Returns a summary dict.
 
     Data: the embedded default (no encoder given) runs on the generated world. Any other encoder runs
     on real data (``data_roots``) and stops with :class:`MissingDataError` for a task that has none,
     unless ``use_world`` asks for the generated world for those tasks.
+    launcher: hands the planned runs and the prepared setup to an array job instead of running them
+    here (see :mod:`elmo_eval.runner.launch`); only_run: ``task/run_id``, the one run of an array task.
     """
     if profile not in PRESETS:
         raise ValueError(f"unknown profile {profile!r}; known: {sorted(PRESETS)}")
@@ -88,6 +90,10 @@ def reproduce(profile: str = "default", *, out_dir=None, cache_dir=None, tasks=N
     missing = [name for name in names if name not in data_roots]
     if user_encoder and missing and not use_world:
         raise MissingDataError(missing)
+    if only_run is not None:  # one task of a launched array: its run alone
+        runs = [run for run in runs if f"{run.task}/{run.run_id}" == only_run]
+        if not runs:
+            raise ValueError(f"run {only_run} is not in the plan (task specs changed since it was submitted?)")
     summary = {"profile": profile, "runs": len(runs), "tasks": names, "out_dir": str(out_dir),
                "cache_dir": str(cache_dir)}
     if dry_run:
@@ -99,6 +105,9 @@ def reproduce(profile: str = "default", *, out_dir=None, cache_dir=None, tasks=N
                           use_world=use_world, progress=progress)
     if process_rank() == 0:
         print(f"encoder {setup.encoder_id}: {len(runs)} runs -> {out_dir}", file=sys.stderr, flush=True)
+    if launcher is not None:  # the setup is prepared once, here; the array's tasks only reuse it
+        summary.update(launcher(runs, specs, setup, data_roots))
+        return summary
     written = execute(runs, specs, setup, out_dir, cache_dir, data_roots,
                       trainer_options, progress)
     summary.update(finished=len(written), seconds=time.time() - started, encoder=setup.encoder_id)

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 from pathlib import Path
 
 from elmo_eval.errors import UsageError
+from elmo_eval.runner import launch
 from elmo_eval.runner.presets import PRESETS
 
 
@@ -70,15 +72,7 @@ def run_reproduce(args: argparse.Namespace) -> int:
 
         specs = [load_spec(name) for name in (args.tasks or available_specs())]
         roots = resolve_real_data(specs, roots, args.data_dir)
-    summary = _reproduce(args, reproduce, roots, trainer, world_asked)  # MissingDataError: a UsageError
-    if not args.dry_run and process_rank() == 0:
-        print(json.dumps(summary, indent=1))
-    return 0
-
-
-def _reproduce(args, reproduce, roots, trainer, world_asked):
-    return reproduce(
-        args.profile,
+    request = dict(
         out_dir=args.out,
         cache_dir=args.cache_dir,
         tasks=args.tasks,
@@ -101,6 +95,17 @@ def _reproduce(args, reproduce, roots, trainer, world_asked):
         significance_samples=args.significance_samples,
         use_world=True if (args.world or world_asked) else None,
     )
+    launcher = None
+    try:
+        if args.launcher:  # one array job, a task per run (runner/launch.py)
+            request, launcher = launch.prepare(args.profile, request, args)
+        summary = reproduce(args.profile, **request, launcher=launcher)
+    except launch.LaunchError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    if not args.dry_run and process_rank() == 0:
+        print(json.dumps(summary, indent=1))
+    return 1 if summary.get("failed") else 0
 
 
 def run_report(args: argparse.Namespace) -> int:
@@ -176,6 +181,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--no-report", action="store_true", help="run only; build the report later with `elmo-eval report`"
     )
     rep.add_argument("--significance-samples", type=int, default=10000)
+    launch.add_arguments(rep)
     rep.set_defaults(func=run_reproduce)
 
     report = subparsers.add_parser(

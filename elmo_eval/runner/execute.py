@@ -147,6 +147,16 @@ def inputs_digest(hp: dict, encoder_fingerprint: str | None, vectors_fingerprint
     return hashlib.sha1(key.encode()).hexdigest()
 
 
+def run_inputs(run: PlannedRun, spec: TaskSpec, setup: EncoderSetup, data_digest: str) -> tuple[dict, str]:
+    """A run's hyperparameters and the digest of what its result is computed from (also used by
+    :mod:`elmo_eval.runner.launch` to submit only unfinished runs)."""
+    hp = spec.variant_hp(run.variant, run.hp_profile) if run.variant else spec.hp(run.hp_profile)
+    encoder_fingerprint = setup.encoder_fingerprint if run.reads_encoder else None
+    # the rerun policy changes what a run may end up as: part of the digest when a spec sets it
+    keyed_hp = {**hp, "_rerun_degenerate": spec.setup["rerun_degenerate"]} if spec.setup.get("rerun_degenerate") else hp
+    return hp, inputs_digest(keyed_hp, encoder_fingerprint, setup.vectors_fingerprint, data_digest)
+
+
 def _finished_with(result_file: Path, digest: str) -> bool:
     """Whether ``result_file`` exists and was computed from the inputs ``digest`` names."""
     try:
@@ -196,14 +206,9 @@ def execute(
             f"[{position}/{total}] {run.task} {run.rep.name} @{run.rep.placement} f={run.fraction:g} seed={run.seed}"
         )
         spec = specs[run.task]
-        hp = spec.variant_hp(run.variant, run.hp_profile) if run.variant else spec.hp(run.hp_profile)
         if run.task not in data_fingerprints:
             data_fingerprints[run.task] = data_fingerprint(task_data_paths(spec, setup, data_roots or {}))
-        encoder_fingerprint = setup.encoder_fingerprint if run.reads_encoder else None
-        # the rerun policy changes what a run may end up as: part of the digest when a spec sets it
-        keyed_hp = {**hp, "_rerun_degenerate": spec.setup["rerun_degenerate"]} \
-            if spec.setup.get("rerun_degenerate") else hp
-        digest = inputs_digest(keyed_hp, encoder_fingerprint, setup.vectors_fingerprint, data_fingerprints[run.task])
+        hp, digest = run_inputs(run, spec, setup, data_fingerprints[run.task])
         if _finished_with(target / RESULT_FILE, digest):
             say(f"{label}: done already, skipped")
             written.append(target / RESULT_FILE)
