@@ -108,6 +108,14 @@ def run_reproduce(args: argparse.Namespace) -> int:
     return 1 if summary.get("failed") else 0
 
 
+def run_upgrade(args: argparse.Namespace) -> int:
+    from elmo_eval.runner.upgrade import upgrade_results
+
+    count = upgrade_results(args.results, args.world_version, args.trust_pickles)
+    print(f"{count} runs converted under {args.results}; rebuild its report with `elmo-eval report {args.results}`")
+    return 0
+
+
 def run_report(args: argparse.Namespace) -> int:
     if not Path(args.results).is_dir():
         raise UsageError(f"{args.results}: no such results folder")
@@ -190,3 +198,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     report.add_argument("results", help="results folder (holds runs/)")
     report.add_argument("--significance-samples", type=int, default=10000)
     report.set_defaults(func=run_report)
+
+    upgrade = subparsers.add_parser(
+        "upgrade-results", help="convert a results folder written before result files carried their setup",
+        description="One-off: give each older run a spec snapshot, its data source and per-instance statistics "
+        "(from its pickled predictions, then deleted), and drop machine paths. Unpickling runs code: only with "
+        "--trust-pickles, on results you wrote yourself.")
+    upgrade.add_argument("results", help="results folder (holds runs/)")
+    upgrade.add_argument("--world-version", help="generator version of the world the runs used (e.g. 1.9)")
+    upgrade.add_argument("--trust-pickles", action="store_true", help="allow reading the runs' pickled predictions")
+    upgrade.set_defaults(func=run_upgrade)

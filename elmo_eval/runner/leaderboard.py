@@ -92,7 +92,9 @@ def leaderboard(rs: ResultSet, out: Path, name: str = "leaderboard", title: str 
             base = rs.arm_runs(encoder, task, BASELINE)
             if base:
                 key = base[0].get("vectors_fingerprint") or "random", base[0].get("hp_profile")
-                row = baselines.setdefault(key, {"cells": {}, "numbers": {}, "data": {}, "chars": {}})
+                desc = base[0].get("encoder_description") or {}
+                row = baselines.setdefault(key, {"cells": {}, "numbers": {}, "data": {}, "chars": {},
+                                                 "vectors": desc.get("word_vectors") or desc.get("baseline_vectors")})
                 row["cells"][task], row["numbers"][task] = _cell(base, split)
                 row["data"][task] = _data_label(base)
                 row["chars"][task] = _has_chars(base[0])
@@ -103,7 +105,8 @@ def leaderboard(rs: ResultSet, out: Path, name: str = "leaderboard", title: str 
     for (vectors, _profile), row in baselines.items():
         with_chars = sorted(t for t, c in row["chars"].items() if c)
         chars = f"char CNN on {', '.join(with_chars)}" if with_chars else "no char CNN"
-        rows.append({"system": f"word-only baseline (word vectors {vectors[:8]}, {chars})", "kind": "baseline",
+        label = row["vectors"] or (f"word vectors {vectors[:8]}" if vectors != "random" else "random word vectors")
+        rows.append({"system": f"word-only baseline ({label}; {chars})", "kind": "baseline",
                      "fingerprint": vectors[:12], "parameters": None, "layers x dim": "–", "corpus": "–",
                      "corpus tokens": None, "cells": row["cells"], "numbers": row["numbers"], "data": row["data"],
                      "gains": {}})
