@@ -66,7 +66,9 @@ def main() -> None:
                 times[name].append(seconds)
                 codes[name].add(code)
     for name in lines:
-        rows[name] = {"argv": lines[name], "exit_codes": sorted(codes[name]),
+        # the scratch folder is this run's: record it as SCRATCH, not as a machine path
+        rows[name] = {"argv": [a.replace(scratch, "SCRATCH") for a in lines[name]],
+                      "exit_codes": sorted(codes[name]),
                       "seconds": [round(t, 3) for t in times[name]],
                       "median_s": round(statistics.median(times[name]), 3), "max_s": round(max(times[name]), 3)}
     worst = max(row["median_s"] for row in rows.values())
