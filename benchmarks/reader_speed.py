@@ -136,7 +136,8 @@ def time_reader(format_name: str, path: Path, repeats: int) -> dict:
         best_wall = min(best_wall, time.perf_counter() - start_wall)
     files = [path] if path.is_file() else [f for f in path.rglob("*") if f.is_file()]
     size = sum(f.stat().st_size for f in files)
-    return {"tokens": tokens, "bytes": size, "best_cpu_seconds": round(best, 4), "best_wall_seconds": round(best_wall, 4),
+    return {"tokens": tokens, "bytes": size, "best_cpu_seconds": round(best, 4),
+            "best_wall_seconds": round(best_wall, 4),
             "tokens_per_s": round(tokens / best), "meets_target": tokens / best >= TARGET_TOKENS_PER_S}
 
 
