@@ -78,18 +78,23 @@ def reproduce(profile: str = "default", *, out_dir=None, cache_dir=None, tasks=N
     cache_dir = Path(cache_dir or default_cache_dir())
     # keyed by the spec's own name: --tasks may name a spec file elsewhere (a tuned copy, say)
     specs = {spec.name: spec for spec in map(load_spec, tasks or available_specs())}
+    data_roots = {k: v if isinstance(v, dict) else Path(v) for k, v in (data_roots or {}).items()}
+    user_encoder = any(x is not None for x in (options, weights, bilm_dir, encoder))
+    if use_world is None:
+        use_world = not user_encoder
+    missing = [name for name in specs if name not in data_roots]
+    if user_encoder and missing and not use_world:
+        raise MissingDataError(missing)
+    for name in [n for n in missing if not specs[n].has_world_data]:
+        if process_rank() == 0:
+            print(f"{name}: skipped: the generated world has no data for it (its spec has no [data.world]); "
+                  f"give it with --data {name}=PATH", file=sys.stderr, flush=True)
+        del specs[name]
     names = list(specs)
     seed_list = list(range(seeds)) if isinstance(seeds, int) else list(seeds or preset["seeds"])
     runs = build_plan(list(specs.values()), list(tables or preset["tables"]), seed_list,
                       hp_profile or preset["hp_profile"], list(fractions or preset["fractions"]))
     runs = shard(runs, shard_spec)
-    data_roots = {k: v if isinstance(v, dict) else Path(v) for k, v in (data_roots or {}).items()}
-    user_encoder = any(x is not None for x in (options, weights, bilm_dir, encoder))
-    if use_world is None:
-        use_world = not user_encoder
-    missing = [name for name in names if name not in data_roots]
-    if user_encoder and missing and not use_world:
-        raise MissingDataError(missing)
     if only_run is not None:  # one task of a launched array: its run alone
         runs = [run for run in runs if f"{run.task}/{run.run_id}" == only_run]
         if not runs:
