@@ -56,19 +56,16 @@ def check_tables(spec: TaskSpec) -> None:
 
 
 def build_plan(specs: list[TaskSpec], tables: list[str], seeds: list[int], hp_profile: str,
-               fractions: list[float] = (1.0,), has_elmo: bool = True) -> list[PlannedRun]:
+               fractions: list[float] = (1.0,)) -> list[PlannedRun]:
     """All runs the requested comparisons need, deduplicated, in a stable order.
 
     tables: names of comparisons in the book (figure 2 reads the layer weights of every
     ELMo run, so it needs no runs of its own). A task takes part in a comparison only when
-    its spec lists it in ``setup.tables``. ``has_elmo=False`` (a word-only encoder) keeps
-    only baseline runs.
+    its spec lists it in ``setup.tables``.
     """
     wanted: dict[PlannedRun, set[str]] = {}
 
     def add(spec, rep, table, fraction=1.0, variant=None):
-        if rep.elmo is not None and not has_elmo:
-            return
         for seed in seeds:
             run = PlannedRun(spec.name, rep, fraction, seed, hp_profile, variant)
             wanted.setdefault(run, set()).add(table)

@@ -85,12 +85,7 @@ class Task(ABC):
     def fit_labels(self, instances: Sequence) -> None:
         """Build label vocabularies from the training instances."""
 
-    def label_state(self) -> dict:
-        """Everything ``fit_labels`` learned, to store beside a checkpoint."""
-        return {}
 
-    def load_label_state(self, state: dict) -> None:
-        """Inverse of :meth:`label_state`."""
 
     @abstractmethod
     def targets(self, instances: Sequence) -> dict[str, torch.Tensor]:

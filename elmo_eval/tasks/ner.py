@@ -53,12 +53,7 @@ class NerTask(Task):
         self.labels = ["O", *sorted(seen, key=lambda t: (t[2:], t[0]))]
         self.label_ids = {t: i for i, t in enumerate(self.labels)}
 
-    def label_state(self) -> dict:
-        return {"labels": self.labels, "scheme": self.scheme}
 
-    def load_label_state(self, state: dict) -> None:
-        self.labels, self.scheme = list(state["labels"]), state["scheme"]
-        self.label_ids = {t: i for i, t in enumerate(self.labels)}
 
     def targets(self, instances: Sequence[NerSentence]) -> dict[str, torch.Tensor]:
         """``tags [batch, time]``; a tag never seen in training (dev/test only) maps to O."""
