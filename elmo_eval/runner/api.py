@@ -5,12 +5,15 @@ import sys
 import time
 from pathlib import Path
 
+from elmo_eval.encoders.spec import EncoderSpecError
 from elmo_eval.runner.encoders import (
     EncoderSetup,
     default_cache_dir,
     default_world_setup,
     load_official,
+    prepare_encoder,
     prepare_world,
+    run_device,
     world_vectors,
 )
 from elmo_eval.runner.execute import execute
@@ -23,13 +26,20 @@ from elmo_eval.word_vectors import PretrainedVectors
 
 def resolve_setup(profile: dict, cache_dir: Path, *, options=None, weights=None, bilm_dir=None, encoder=None,
                   encoder_name=None, glove=None, world_seed: int = 0, use_world: bool = True,
-                  progress: bool = True) -> EncoderSetup:
+                  progress: bool = True, encoder_spec: str | None = None) -> EncoderSetup:
     """The encoder under evaluation and the data it runs on (see :mod:`elmo_eval.runner.encoders`).
 
     Without a biLM or encoder, a tiny biLM is pretrained on the generated world. With one, the runs
     use the generated world too unless ``use_world`` is False (real data given per task).
+    ``encoder_spec`` is an ``--encoder`` value (:func:`elmo_eval.encoders.spec.load_encoder`).
     """
     vectors = PretrainedVectors.from_file(glove) if glove else None
+    description = None
+    if encoder_spec is not None:
+        from elmo_eval.encoders.spec import load_encoder
+
+        loaded = load_encoder(encoder_spec)
+        encoder, encoder_name, description = loaded.encoder, encoder_name or loaded.name, dict(loaded.description)
     if bilm_dir is not None:
         options, weights = Path(bilm_dir) / "options.json", Path(bilm_dir) / "weights.hdf5"
     if options is None and weights is None and encoder is None:
@@ -44,7 +54,7 @@ def resolve_setup(profile: dict, cache_dir: Path, *, options=None, weights=None,
         description = {"kind": "biLM files", "options": str(options), "weights": str(weights)}
     else:
         name = encoder_name or type(encoder).__name__
-        description = {"kind": "user encoder", "class": type(encoder).__name__}
+        description = description or {"kind": "user encoder", "class": type(encoder).__name__}
     world_dir = None
     if use_world:
         world_dir, _ = prepare_world(cache_dir, profile["world_size"], world_seed)
@@ -57,8 +67,13 @@ def reproduce(profile: str = "default", *, out_dir=None, cache_dir=None, tasks=N
               hp_profile=None, fractions=None, figure1_tasks=FIGURE1_TASKS_DEFAULT, options=None, weights=None,
               bilm_dir=None, encoder=None, encoder_name=None, glove=None, data_roots=None, world_seed: int = 0,
               shard_spec: str | None = None, dry_run: bool = False, trainer_options=None, progress: bool = True,
-              report: bool = True, significance_samples: int = 10000, world_size: str | None = None) -> dict:
-    """Plan the matrix, run what is not finished, rebuild the report. Returns a summary dict."""
+              report: bool = True, significance_samples: int = 10000, world_size: str | None = None,
+              encoder_specs: list[str] | None = None) -> dict:
+    """Plan the matrix, run what is not finished, rebuild the report. Returns a summary dict.
+
+    ``encoder_specs``: ``--encoder`` values, evaluated one after another into the same ``out_dir``
+    (each under its own name); the report is built once, after the last.
+    """
     if profile not in PRESETS:
         raise ValueError(f"unknown profile {profile!r}; known: {sorted(PRESETS)}")
     preset = dict(PRESETS[profile])
@@ -75,18 +90,29 @@ def reproduce(profile: str = "default", *, out_dir=None, cache_dir=None, tasks=N
     runs = shard(runs, shard_spec)
     summary = {"profile": profile, "runs": len(runs), "tasks": names, "out_dir": str(out_dir),
                "cache_dir": str(cache_dir)}
+    if encoder_specs and (options or weights or bilm_dir or encoder is not None):
+        raise ValueError("give encoders either as encoder specs or as options/weights/bilm_dir/encoder, not both")
     if dry_run:
-        print_plan(runs, specs, preset, cache_dir, options or bilm_dir or encoder)
+        print_plan(runs, specs, preset, cache_dir, options or bilm_dir or encoder or encoder_specs)
         return summary
     started = time.time()
-    setup = resolve_setup(preset, cache_dir, options=options, weights=weights, bilm_dir=bilm_dir, encoder=encoder,
-                          encoder_name=encoder_name, glove=glove, world_seed=world_seed,
-                          use_world=not data_roots, progress=progress)
-    print(f"encoder {setup.encoder_id}: {len(runs)} runs -> {out_dir}", file=sys.stderr, flush=True)
     roots = {k: v if isinstance(v, dict) else Path(v) for k, v in (data_roots or {}).items()}
-    written = execute(runs, specs, setup, out_dir, cache_dir, roots,
-                      trainer_options, progress)
-    summary.update(finished=len(written), seconds=time.time() - started, encoder=setup.encoder_id)
+    device = run_device(trainer_options)
+    finished: dict[str, int] = {}
+    for encoder_spec in encoder_specs or [None]:
+        setup = resolve_setup(preset, cache_dir, options=options, weights=weights, bilm_dir=bilm_dir,
+                              encoder=encoder, encoder_name=None if encoder_specs and len(encoder_specs) > 1
+                              else encoder_name, glove=glove, world_seed=world_seed, use_world=not data_roots,
+                              progress=progress, encoder_spec=encoder_spec)
+        if setup.encoder_id in finished:
+            raise EncoderSpecError(f"two encoders are named {setup.encoder_id!r}; give one another name with name=...")
+        prepare_encoder(setup, device)
+        print(f"encoder {setup.encoder_id}: {len(runs)} runs -> {out_dir}", file=sys.stderr, flush=True)
+        written = execute(runs, specs, setup, out_dir, cache_dir, roots, trainer_options, progress)
+        finished[setup.encoder_id] = len(written)
+        setup.encoder = None  # free its weights before the next encoder loads
+    summary.update(finished=sum(finished.values()), seconds=time.time() - started,
+                   encoder=", ".join(finished), encoders=finished)
     if report:
         summary["report"] = str(build_report(out_dir, name=profile, samples=significance_samples))
     return summary

@@ -18,9 +18,27 @@ def _data_roots(pairs: list[str]) -> dict[str, str]:
     return out
 
 
+def _usage_error(message: str) -> int:
+    import sys
+
+    print(f"elmo-eval reproduce: error: {message}", file=sys.stderr)
+    return 2
+
+
 def run_reproduce(args: argparse.Namespace) -> int:
+    from elmo_eval.encoders.spec import EncoderSpecError, parse_encoder_spec
     from elmo_eval.runner.api import reproduce
 
+    encoders = args.encoder or []
+    try:
+        for spec in encoders:
+            parse_encoder_spec(spec)  # shape errors now, before any world or model is loaded
+    except EncoderSpecError as error:
+        return _usage_error(str(error))
+    if encoders and (args.options or args.weights or args.bilm):
+        return _usage_error("--encoder replaces --options/--weights/--bilm (elmo:OPTIONS,WEIGHTS or bilm:DIR)")
+    if len(encoders) > 1 and args.encoder_name:
+        return _usage_error("with several --encoder, name each one inside its spec (name=NAME)")
     roots = _data_roots(args.data)
     trainer = {
         "accelerator": args.accelerator,
@@ -28,7 +46,7 @@ def run_reproduce(args: argparse.Namespace) -> int:
         "num_nodes": args.num_nodes,
         "strategy": args.strategy,
     }
-    if not args.world and (args.options or args.weights or args.bilm):
+    if not args.world and (args.options or args.weights or args.bilm or encoders):
         # a real biLM: real data where there is some (--data, fetched assets, copies registered by
         # `elmo-eval data check`); the embedded default always runs on its own world
         from elmo_eval.runner.data import resolve_real_data
@@ -36,7 +54,17 @@ def run_reproduce(args: argparse.Namespace) -> int:
 
         specs = [load_spec(name) for name in (args.tasks or available_specs())]
         roots = resolve_real_data(specs, roots, args.data_dir)
-    summary = reproduce(
+    try:
+        summary = _reproduce(reproduce, args, roots, trainer, encoders)
+    except EncoderSpecError as error:
+        return _usage_error(str(error))
+    if not args.dry_run:
+        print(json.dumps(summary, indent=1))
+    return 0
+
+
+def _reproduce(reproduce, args: argparse.Namespace, roots: dict, trainer: dict, encoders: list[str]) -> dict:
+    return reproduce(
         args.profile,
         out_dir=args.out,
         cache_dir=args.cache_dir,
@@ -58,10 +86,8 @@ def run_reproduce(args: argparse.Namespace) -> int:
         progress=not args.no_progress,
         report=not args.no_report,
         significance_samples=args.significance_samples,
+        encoder_specs=encoders,
     )
-    if not args.dry_run:
-        print(json.dumps(summary, indent=1))
-    return 0
 
 
 def run_report(args: argparse.Namespace) -> int:
@@ -101,6 +127,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     rep.add_argument("--options", help="biLM options.json (official AllenNLP format)")
     rep.add_argument("--weights", help="biLM weights.hdf5 (official AllenNLP format)")
     rep.add_argument("--bilm", help="a folder written by `elmo-eval pretrain` (options.json + weights.hdf5)")
+    rep.add_argument(
+        "--encoder",
+        action="append",
+        metavar="SPEC",
+        help="an encoder to evaluate (repeat for several, each run in turn into the same results folder): "
+        "elmo:OPTIONS,WEIGHTS | bilm:DIR | hf:NAME_OR_PATH[,pieces=first|mean][,window=N][,stride=N] | "
+        "python:MODULE:FACTORY[,key=value]; any of them ,name=NAME (see docs/encoders.md)",
+    )
     rep.add_argument("--encoder-name", help="its name in the leaderboard")
     rep.add_argument(
         "--glove",
