@@ -62,9 +62,8 @@ def parse_encoder_spec(text: str) -> EncoderSpec:
         fields = [head] + (tail.split(",") if tail else [])
     else:
         fields = rest.split(",")
-    positional = [f for f in fields if "=" not in f]
-    if len(positional) != _POSITIONAL[kind] or any(not p for p in positional) \
-            or fields[: len(positional)] != positional:
+    positional = fields[: _POSITIONAL[kind]]
+    if len(positional) != _POSITIONAL[kind] or any(not p or "=" in p for p in positional):
         raise EncoderSpecError(f"--encoder {text!r}: expected {_usage(kind)}")
     options = {}
     for field in fields[len(positional):]:
