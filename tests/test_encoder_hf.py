@@ -32,7 +32,8 @@ def _reference(encoder: HFEncoder, piece_ids: list[int]) -> torch.Tensor:
     ids = torch.tensor([[*encoder.prefix_ids, *piece_ids, *encoder.suffix_ids]])
     with torch.no_grad():
         out = encoder.model(input_ids=ids, attention_mask=torch.ones_like(ids), output_hidden_states=True)
-    return torch.stack(out.hidden_states, dim=1)[0, :, len(encoder.prefix_ids): len(encoder.prefix_ids) + len(piece_ids)]
+    first = len(encoder.prefix_ids)
+    return torch.stack(out.hidden_states, dim=1)[0, :, first: first + len(piece_ids)]
 
 
 def _pieces(encoder: HFEncoder, word: str) -> list[int]:

@@ -1,12 +1,11 @@
 """Encoders named on the command line: ``KIND:WHAT[,key=value...]`` -> a loaded encoder.
 
-=========================================  ===============================================================
-``elmo:OPTIONS.json,WEIGHTS.hdf5``         official AllenNLP ELMo files
-``bilm:DIR``                               a folder written by ``elmo-eval pretrain`` (options.json + weights.hdf5)
-``hf:NAME_OR_PATH[,pieces=first|mean]``    a ``transformers`` model (:mod:`elmo_eval.encoders.hf`); also
-``[,window=N][,stride=N][,batch=N]``       ``window`` (pieces per model input), ``stride``, ``batch`` (windows per forward)
-``python:MODULE:FACTORY[,key=value...]``   ``FACTORY(**{key: value})`` from an importable module or a ``.py`` file
-=========================================  ===============================================================
+- ``elmo:OPTIONS.json,WEIGHTS.hdf5``: official AllenNLP ELMo files;
+- ``bilm:DIR``: a folder written by ``elmo-eval pretrain`` (options.json + weights.hdf5);
+- ``hf:NAME_OR_PATH[,pieces=first|mean][,window=N][,stride=N][,batch=N]``: a ``transformers`` model
+  (:mod:`elmo_eval.encoders.hf`; ``window`` pieces per model input, ``batch`` windows per forward);
+- ``python:MODULE:FACTORY[,key=value...]``: ``FACTORY(key="value", ...)`` from an importable module
+  or a ``.py`` file.
 
 Every kind also takes ``name=NAME``: the encoder's row (and results folder) in the leaderboard.
 Paths may not contain ``,``. Whatever ``python:`` returns must meet the encoder contract
@@ -150,7 +149,8 @@ def _load_bilm(spec: EncoderSpec, device: str):
     options, weights = folder / "options.json", folder / "weights.hdf5"
     for path in (options, weights):
         _existing(str(path), "biLM file", spec)
-    return _official(options, weights, spec, device, safe_name(folder.resolve().name), {"folder": folder.resolve().name})
+    name = folder.resolve().name
+    return _official(options, weights, spec, device, safe_name(name), {"folder": name})
 
 
 def _official(options: Path, weights: Path, spec: EncoderSpec, device: str, name: str, source: dict):
