@@ -188,7 +188,8 @@ class LayerCache:
                           disable=not progress) as bar:
                     for start in range(0, len(todo), batch_size):
                         chunk = todo[start: start + batch_size]
-                        layers, mask = encoder.embed(chunk)
+                        with torch.no_grad():  # frozen: no graph (and .numpy() needs none)
+                            layers, mask = encoder.embed(chunk)
                         writer.append(chunk, layers, mask)
                         bar.update(len(chunk))
             os.replace(partial, path)

@@ -1,21 +1,28 @@
-"""Contextual encoders: the ELMo biLM and its official weight format."""
-from .bilm import ElmoBiLM
-from .char_ids import batch_to_char_ids, token_to_char_ids
-from .official_format import (
-    OfficialFormatError,
-    WeightsMismatchError,
-    export_official,
-    load_official_weights,
-    load_options,
-)
+"""Contextual encoders: the ELMo biLM and its official weight format, the Hugging Face adapter
+(:mod:`.hf`) and ``--encoder`` specs (:mod:`.spec`).
 
-__all__ = [
-    "ElmoBiLM",
-    "OfficialFormatError",
-    "WeightsMismatchError",
-    "batch_to_char_ids",
-    "export_official",
-    "load_official_weights",
-    "load_options",
-    "token_to_char_ids",
-]
+Names are imported on first use (PEP 562), so that parsing an ``--encoder`` spec on the command
+line does not import torch.
+"""
+from __future__ import annotations
+
+import importlib
+
+_EXPORTS = {
+    "ElmoBiLM": ".bilm",
+    "batch_to_char_ids": ".char_ids",
+    "token_to_char_ids": ".char_ids",
+    "OfficialFormatError": ".official_format",
+    "WeightsMismatchError": ".official_format",
+    "export_official": ".official_format",
+    "load_official_weights": ".official_format",
+    "load_options": ".official_format",
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str):
+    if name in _EXPORTS:
+        return getattr(importlib.import_module(_EXPORTS[name], __name__), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -5,6 +5,7 @@ import sys
 import time
 from pathlib import Path
 
+from elmo_eval.encoders.spec import EncoderSpecError
 from elmo_eval.errors import UsageError
 from elmo_eval.runner.data import split_paths
 from elmo_eval.runner.encoders import (
@@ -12,7 +13,9 @@ from elmo_eval.runner.encoders import (
     default_cache_dir,
     default_world_setup,
     load_official,
+    prepare_encoder,
     prepare_world,
+    run_device,
     world_vectors,
 )
 from elmo_eval.runner.execute import execute, process_rank
@@ -25,13 +28,20 @@ from elmo_eval.word_vectors import PretrainedVectors
 
 def resolve_setup(profile: dict, cache_dir: Path, *, options=None, weights=None, bilm_dir=None, encoder=None,
                   encoder_name=None, glove=None, world_seed: int = 0, use_world: bool = True,
-                  progress: bool = True) -> EncoderSetup:
+                  progress: bool = True, encoder_spec: str | None = None) -> EncoderSetup:
     """The encoder under evaluation and the data it runs on (see :mod:`elmo_eval.runner.encoders`).
 
     Without a biLM or encoder, a tiny biLM is pretrained on the generated world. With one, the runs
     use the generated world too unless ``use_world`` is False (real data given per task).
+    ``encoder_spec`` is an ``--encoder`` value (:func:`elmo_eval.encoders.spec.load_encoder`).
     """
     vectors = PretrainedVectors.from_file(glove) if glove else None
+    description = None
+    if encoder_spec is not None:
+        from elmo_eval.encoders.spec import load_encoder
+
+        loaded = load_encoder(encoder_spec)
+        encoder, encoder_name, description = loaded.encoder, encoder_name or loaded.name, dict(loaded.description)
     if bilm_dir is not None:
         options, weights = Path(bilm_dir) / "options.json", Path(bilm_dir) / "weights.hdf5"
     if options is None and weights is None and encoder is None:
@@ -46,7 +56,7 @@ def resolve_setup(profile: dict, cache_dir: Path, *, options=None, weights=None,
         description = {"kind": "biLM files", "options": Path(options).name, "weights": Path(weights).name}
     else:
         name = encoder_name or type(encoder).__name__
-        description = {"kind": "user encoder", "class": type(encoder).__name__}
+        description = description or {"kind": "user encoder", "class": type(encoder).__name__}
     world_dir = None
     if use_world:
         world_dir, _ = prepare_world(cache_dir, profile["world_size"], world_seed)
@@ -60,12 +70,15 @@ def reproduce(profile: str = "default", *, out_dir=None, cache_dir=None, tasks=N
               bilm_dir=None, encoder=None, encoder_name=None, glove=None, data_roots=None, world_seed: int = 0,
               shard_spec: str | None = None, dry_run: bool = False, trainer_options=None, progress: bool = True,
               report: bool = True, significance_samples: int = 10000, world_size: str | None = None,
-              use_world: bool | None = None, launcher=None, only_run: str | None = None) -> dict:
+              use_world: bool | None = None, launcher=None, only_run: str | None = None,
+              encoder_specs: list[str] | None = None) -> dict:
     """Plan the matrix, run what is not finished, rebuild the report. Returns a summary dict.
 
     Data: the embedded default (no encoder given) runs on the generated world. Any other encoder runs
     on real data (``data_roots``) and stops with :class:`MissingDataError` for a task that has none,
     unless ``use_world`` asks for the generated world for those tasks.
+    ``encoder_specs``: ``--encoder`` values, evaluated one after another into the same ``out_dir``
+    (each under its own name); the report is built once, after the last.
     launcher: hands the planned runs and the prepared setup to an array job instead of running them
     here (see :mod:`elmo_eval.runner.launch`); only_run: ``task/run_id``, the one run of an array task.
     """
@@ -79,7 +92,7 @@ def reproduce(profile: str = "default", *, out_dir=None, cache_dir=None, tasks=N
     # keyed by the spec's own name: --tasks may name a spec file elsewhere (a tuned copy, say)
     specs = {spec.name: spec for spec in map(load_spec, tasks or available_specs())}
     data_roots = {k: v if isinstance(v, dict) else Path(v) for k, v in (data_roots or {}).items()}
-    user_encoder = any(x is not None for x in (options, weights, bilm_dir, encoder))
+    user_encoder = any(x is not None for x in (options, weights, bilm_dir, encoder)) or bool(encoder_specs)
     if use_world is None:
         use_world = not user_encoder
     missing = [name for name in specs if name not in data_roots]
@@ -101,21 +114,35 @@ def reproduce(profile: str = "default", *, out_dir=None, cache_dir=None, tasks=N
             raise ValueError(f"run {only_run} is not in the plan (task specs changed since it was submitted?)")
     summary = {"profile": profile, "runs": len(runs), "tasks": names, "out_dir": str(out_dir),
                "cache_dir": str(cache_dir)}
+    if encoder_specs and (options or weights or bilm_dir or encoder is not None):
+        raise ValueError("give encoders either as encoder specs or as options/weights/bilm_dir/encoder, not both")
     if dry_run:
         print_plan(runs, specs, preset, cache_dir, user_encoder, data_roots, out_dir, world_seed)
         return summary
     started = time.time()
-    setup = resolve_setup(preset, cache_dir, options=options, weights=weights, bilm_dir=bilm_dir, encoder=encoder,
-                          encoder_name=encoder_name, glove=glove, world_seed=world_seed,
-                          use_world=use_world, progress=progress)
-    if process_rank() == 0:
-        print(f"encoder {setup.encoder_id}: {len(runs)} runs -> {out_dir}", file=sys.stderr, flush=True)
-    if launcher is not None:  # the setup is prepared once, here; the array's tasks only reuse it
-        summary.update(launcher(runs, specs, setup, data_roots))
-        return summary
-    written = execute(runs, specs, setup, out_dir, cache_dir, data_roots,
-                      trainer_options, progress)
-    summary.update(finished=len(written), seconds=time.time() - started, encoder=setup.encoder_id)
+    device = run_device(trainer_options)
+    finished: dict[str, int] = {}
+    if launcher is not None and len(encoder_specs or []) > 1:
+        raise UsageError("--launcher takes one encoder at a time")
+    for encoder_spec in encoder_specs or [None]:
+        setup = resolve_setup(preset, cache_dir, options=options, weights=weights, bilm_dir=bilm_dir,
+                              encoder=encoder, encoder_name=None if encoder_specs and len(encoder_specs) > 1
+                              else encoder_name, glove=glove, world_seed=world_seed, use_world=use_world,
+                              progress=progress, encoder_spec=encoder_spec)
+        if setup.encoder_id in finished:
+            raise EncoderSpecError(f"two encoders are named {setup.encoder_id!r}; give one another name with name=...")
+        # an array job's tasks put the encoder on their own devices; this (submitting) process may have none
+        prepare_encoder(setup, device if launcher is None else "cpu")
+        if process_rank() == 0:
+            print(f"encoder {setup.encoder_id}: {len(runs)} runs -> {out_dir}", file=sys.stderr, flush=True)
+        if launcher is not None:  # the setup is prepared once, here; the array's tasks only reuse it
+            summary.update(launcher(runs, specs, setup, data_roots))
+            return summary
+        written = execute(runs, specs, setup, out_dir, cache_dir, data_roots, trainer_options, progress)
+        finished[setup.encoder_id] = len(written)
+        setup.encoder = None  # free its weights before the next encoder loads
+    summary.update(finished=sum(finished.values()), seconds=time.time() - started,
+                   encoder=", ".join(finished), encoders=finished)
     if report and process_rank() == 0:  # the other ranks of a multi-process run only train
         summary["report"] = str(build_report(out_dir, name=profile, samples=significance_samples))
     return summary

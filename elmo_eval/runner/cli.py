@@ -49,12 +49,29 @@ def _check_inputs(args: argparse.Namespace) -> None:
             raise UsageError(str(error)) from None
 
 
+def _usage_error(message: str) -> int:
+
+    print(f"elmo-eval reproduce: error: {message}", file=sys.stderr)
+    return 2
+
+
 def run_reproduce(args: argparse.Namespace) -> int:
     _check_inputs(args)
 
+    from elmo_eval.encoders.spec import EncoderSpecError, parse_encoder_spec
     from elmo_eval.runner.api import reproduce
     from elmo_eval.runner.execute import process_rank
 
+    encoders = args.encoder or []
+    try:
+        for spec in encoders:
+            parse_encoder_spec(spec)  # shape errors now, before any world or model is loaded
+    except EncoderSpecError as error:
+        return _usage_error(str(error))
+    if encoders and (args.options or args.weights or args.bilm):
+        return _usage_error("--encoder replaces --options/--weights/--bilm (elmo:OPTIONS,WEIGHTS or bilm:DIR)")
+    if len(encoders) > 1 and args.encoder_name:
+        return _usage_error("with several --encoder, name each one inside its spec (name=NAME)")
     pairs = dict(args.data or [])
     world_asked = pairs.pop("world", None) is not None
     roots = pairs
@@ -64,7 +81,7 @@ def run_reproduce(args: argparse.Namespace) -> int:
         "num_nodes": args.num_nodes,
         "strategy": args.strategy,
     }
-    if not args.world and (args.options or args.weights or args.bilm):
+    if not args.world and (args.options or args.weights or args.bilm or encoders):
         # a real biLM: real data where there is some (--data, fetched assets, copies registered by
         # `elmo-eval data check`); the embedded default always runs on its own world
         from elmo_eval.runner.data import resolve_real_data
@@ -94,15 +111,15 @@ def run_reproduce(args: argparse.Namespace) -> int:
         report=not args.no_report,
         significance_samples=args.significance_samples,
         use_world=True if (args.world or world_asked) else None,
+        encoder_specs=encoders,
     )
     launcher = None
     try:
         if args.launcher:  # one array job, a task per run (runner/launch.py)
             request, launcher = launch.prepare(args.profile, request, args)
         summary = reproduce(args.profile, **request, launcher=launcher)
-    except launch.LaunchError as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 2
+    except (launch.LaunchError, EncoderSpecError) as error:
+        return _usage_error(str(error))
     if not args.dry_run and process_rank() == 0:
         print(json.dumps(summary, indent=1))
     return 1 if summary.get("failed") else 0
@@ -159,6 +176,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     rep.add_argument("--options", help="biLM options.json (official AllenNLP format)")
     rep.add_argument("--weights", help="biLM weights.hdf5 (official AllenNLP format)")
     rep.add_argument("--bilm", help="a folder written by `elmo-eval pretrain` (options.json + weights.hdf5)")
+    rep.add_argument(
+        "--encoder",
+        action="append",
+        metavar="SPEC",
+        help="an encoder to evaluate (repeat for several, each run in turn into the same results folder): "
+        "elmo:OPTIONS,WEIGHTS | bilm:DIR | hf:NAME_OR_PATH[,pieces=first|mean][,window=N][,stride=N] | "
+        "python:MODULE:FACTORY[,key=value]; any of them ,name=NAME (see docs/encoders.md)",
+    )
     rep.add_argument("--encoder-name", help="its name in the leaderboard")
     rep.add_argument(
         "--glove",

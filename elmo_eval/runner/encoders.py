@@ -4,6 +4,8 @@
 - a biLM pretrained with ``elmo-eval pretrain`` (a folder with both files),
 - any object with ``embed``, ``num_layers``, ``output_dim`` and ``fingerprint``
   (the Python interface for a user's own encoder),
+- an ``--encoder KIND:...`` spec (:mod:`elmo_eval.encoders.spec`: ELMo files, a pretrained biLM,
+  a Hugging Face model, a Python factory),
 - by default, the generated world with a ``tiny`` biLM pretrained on its
   corpus, both cached for later runs.
 """
@@ -114,3 +116,27 @@ def default_world_setup(cache_dir: Path, world_size: str = "small", seed: int = 
                    "unigram_perplexity": trained.get("unigram_perplexity"),
                    "baseline_vectors": "PPMI + truncated SVD (50d) over the same corpus"}
     return EncoderSetup(f"world-bilm-{bilm_preset}", encoder, vectors, world_dir, description)
+
+
+def run_device(trainer_options: dict | None) -> str:
+    """The torch device the run's accelerator names (``cpu`` unless a GPU was asked for)."""
+    accelerator = str((trainer_options or {}).get("accelerator") or "cpu").lower()
+    if accelerator in ("gpu", "cuda"):
+        return "cuda"
+    if accelerator == "mps":
+        return "mps"
+    if accelerator == "auto":
+        import torch
+
+        return "cuda" if torch.cuda.is_available() else "cpu"
+    return "cpu"
+
+
+def prepare_encoder(setup: EncoderSetup, device: str) -> EncoderSetup:
+    """Eval mode (no dropout) and the run's device for the encoder under evaluation; the layer cache
+    embeds under ``torch.no_grad``."""
+    from elmo_eval.encoders.spec import ready_for_inference
+
+    if setup.encoder is not None:
+        setup.encoder = ready_for_inference(setup.encoder, device)
+    return setup
