@@ -57,8 +57,15 @@ def reproduce(profile: str = "default", *, out_dir=None, cache_dir=None, tasks=N
               hp_profile=None, fractions=None, figure1_tasks=FIGURE1_TASKS_DEFAULT, options=None, weights=None,
               bilm_dir=None, encoder=None, encoder_name=None, glove=None, data_roots=None, world_seed: int = 0,
               shard_spec: str | None = None, dry_run: bool = False, trainer_options=None, progress: bool = True,
-              report: bool = True, significance_samples: int = 10000, world_size: str | None = None) -> dict:
-    """Plan the matrix, run what is not finished, rebuild the report. Returns a summary dict."""
+              report: bool = True, significance_samples: int = 10000, world_size: str | None = None,
+              layers: str = "auto", cache_disk_share: float | None = None) -> dict:
+    """Plan the matrix, run what is not finished, rebuild the report. Returns a summary dict.
+
+    ``layers``: ``cache``, ``on-the-fly`` or ``auto`` (on the fly when a task's cache would take
+    more than ``cache_disk_share`` of the free disk); see :mod:`elmo_eval.runner.layer_mode`."""
+    from elmo_eval.runner.layer_mode import DEFAULT_DISK_SHARE, LayerPolicy
+
+    layer_policy = LayerPolicy(layers, disk_share=cache_disk_share or DEFAULT_DISK_SHARE)
     if profile not in PRESETS:
         raise ValueError(f"unknown profile {profile!r}; known: {sorted(PRESETS)}")
     preset = dict(PRESETS[profile])
@@ -85,7 +92,7 @@ def reproduce(profile: str = "default", *, out_dir=None, cache_dir=None, tasks=N
     print(f"encoder {setup.encoder_id}: {len(runs)} runs -> {out_dir}", file=sys.stderr, flush=True)
     roots = {k: v if isinstance(v, dict) else Path(v) for k, v in (data_roots or {}).items()}
     written = execute(runs, specs, setup, out_dir, cache_dir, roots,
-                      trainer_options, progress)
+                      trainer_options, progress, layer_policy)
     summary.update(finished=len(written), seconds=time.time() - started, encoder=setup.encoder_id)
     if report:
         summary["report"] = str(build_report(out_dir, name=profile, samples=significance_samples))
