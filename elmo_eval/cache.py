@@ -45,9 +45,12 @@ from elmo_eval.locking import exclusive_lock
 
 _FORMAT_NAME = "elmo_eval.layer_cache"
 _FORMAT_VERSION = 1
-_ROWS_PER_CHUNK = 64
-# HDF5 chunk cache per open cache file: an LRU of recently read chunks (a chunk is
-# 64 rows, 384 KiB at 3 x 1024 float16), so sentences that share a chunk read it once.
+# A chunk (HDF5's unit of reading) holds about this many bytes of rows: small enough that a short
+# sentence read at random does not read much beyond it (21 rows at 3 x 1024 float16; 64-row chunks
+# read ~15% slower at random in benchmarks/scale_memory.py's shapes), large enough to stay few.
+_CHUNK_BYTES = 128 * 2**10
+# HDF5 chunk cache per open cache file: an LRU of recently read chunks, so sentences that share
+# a chunk read it once; bounded whatever the file's size.
 CHUNK_CACHE_BYTES = 16 * 2**20
 _CHUNK_CACHE_SLOTS = 10007  # a prime well above the chunks that fit (HDF5's advice)
 
@@ -252,6 +255,10 @@ def _check_compatible(path: Path, found_fp: str, found_dtype: str, fingerprint: 
         raise CacheMismatchError(f"{path} stores {found_dtype}, asked for {dtype}; use another path")
 
 
+def _rows_per_chunk(num_layers: int, dim: int, dtype: str) -> int:
+    return max(1, _CHUNK_BYTES // (num_layers * dim * np.dtype(dtype).itemsize))
+
+
 def _sorted_index(handle: h5py.File) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Committed index entries as ``(keys [n] S40 sorted, offsets [n], lengths [n])``."""
     count = int(handle.attrs["n_sentences"])
@@ -300,7 +307,7 @@ class _PartialCache:
             attrs["dim"] = dim
             attrs["n_sentences"] = 0
             self.file.create_dataset("rows", shape=(0, num_layers, dim), maxshape=(None, num_layers, dim),
-                                     dtype=dtype, chunks=(_ROWS_PER_CHUNK, num_layers, dim))
+                                     dtype=dtype, chunks=(_rows_per_chunk(num_layers, dim, dtype), num_layers, dim))
             for name, kind in (("keys", "S40"), ("offsets", "i8"), ("lengths", "i8")):
                 self.file.create_dataset(name, shape=(0,), maxshape=(None,), dtype=kind, chunks=(1024,))
             self.file.flush()
