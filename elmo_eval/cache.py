@@ -20,6 +20,13 @@ encoder fingerprint raises :class:`CacheMismatchError`; caches are never mixed.
 Processes building the same cache at once (shards sharing a cache folder) take
 turns through a lock file (:func:`elmo_eval.io.exclusive_lock`): the later one finds the
 sentences cached and embeds nothing.
+
+Reading never needs the whole file in memory: :meth:`LayerCache.read_rows`
+reads only the requested sentences' slices, through HDF5's chunk cache, which
+is bounded (``CHUNK_CACHE_BYTES``, an LRU of recently read chunks). The index
+is held as sorted numpy arrays (about 56 bytes a sentence), not a dict.
+:meth:`LayerCache.preload` loads all rows at once, and only when the file is
+at most a given size, so small caches are read from RAM and memory stays bounded.
 """
 from __future__ import annotations
 
@@ -38,7 +45,14 @@ from elmo_eval.io import exclusive_lock
 
 _FORMAT_NAME = "elmo_eval.layer_cache"
 _FORMAT_VERSION = 1
-_ROWS_PER_CHUNK = 64
+# A chunk (HDF5's unit of reading) holds about this many bytes of rows: small enough that a short
+# sentence read at random does not read much beyond it (21 rows at 3 x 1024 float16; 64-row chunks
+# read ~15% slower at random in benchmarks/scale_memory.py's shapes), large enough to stay few.
+_CHUNK_BYTES = 128 * 2**10
+# HDF5 chunk cache per open cache file: an LRU of recently read chunks, so sentences that share
+# a chunk read it once; bounded whatever the file's size.
+CHUNK_CACHE_BYTES = 16 * 2**20
+_CHUNK_CACHE_SLOTS = 10007  # a prime well above the chunks that fit (HDF5's advice)
 
 
 def sentence_key(tokens: Sequence[str]) -> str:
@@ -73,7 +87,8 @@ def _describe(tokens: Sequence[str], limit: int = 80) -> str:
 class LayerCache:
     """Read-only view of a finished cache (see the module docstring for the layout).
 
-    Attributes: ``path``, ``num_layers``, ``dim``, ``fingerprint``, ``dtype`` (storage dtype name).
+    Attributes: ``path``, ``num_layers``, ``dim``, ``fingerprint``, ``dtype`` (storage dtype name),
+    ``nbytes`` (size of the stored rows), ``preloaded`` (whether rows are read from RAM).
     """
 
     def __init__(self, path: str | os.PathLike, expected_fingerprint: str | None = None):
@@ -84,7 +99,7 @@ class LayerCache:
                 hint = f" ({_partial_path(self.path)} exists: an interrupted build; re-run it to finish)"
             raise FileNotFoundError(f"layer cache {self.path} does not exist{hint}")
         try:
-            self._file = h5py.File(self.path, "r")
+            self._file = h5py.File(self.path, "r", rdcc_nbytes=CHUNK_CACHE_BYTES, rdcc_nslots=_CHUNK_CACHE_SLOTS)
         except OSError as error:
             raise CacheMismatchError(f"{self.path} is not a readable HDF5 layer cache: {error}") from error
         attrs = self._file.attrs
@@ -102,43 +117,80 @@ class LayerCache:
         self.dim = int(attrs["dim"])
         self.dtype = str(attrs["dtype"])
         self._rows = self._file["rows"]
-        self._index = _read_index(self._file)
+        self.nbytes = int(self._rows.size) * self._rows.dtype.itemsize
+        self._keys, self._offsets, self._lengths = _sorted_index(self._file)
         self._preloaded: np.ndarray | None = None
 
+    @property
+    def preloaded(self) -> bool:
+        return self._preloaded is not None
+
     def __len__(self) -> int:
-        return len(self._index)
+        return len(self._keys)
 
     def __contains__(self, tokens: Sequence[str]) -> bool:
-        return sentence_key(tokens) in self._index
+        return bool(self._find(np.array([sentence_key(tokens)], dtype="S40"))[0] >= 0)
 
-    def preload(self) -> LayerCache:
-        """Read all rows into RAM (storage dtype) so later reads avoid HDF5; for small caches."""
-        self._preloaded = self._rows[...]
+    def has_keys(self, keys: Sequence[str]) -> bool:
+        """Whether every sentence key (see :func:`sentence_key`) is cached."""
+        return bool((self._find(np.array(list(keys), dtype="S40")) >= 0).all()) if len(keys) else True
+
+    def _find(self, keys: np.ndarray) -> np.ndarray:
+        """Positions in the sorted index of ``keys`` ``[n]`` (S40), -1 where absent."""
+        if not len(self._keys):
+            return np.full(len(keys), -1, dtype=np.int64)
+        at = np.searchsorted(self._keys, keys).clip(max=len(self._keys) - 1)
+        return np.where(self._keys[at] == keys, at, -1)
+
+    def _locate(self, sentences: Sequence[Sequence[str]]) -> tuple[np.ndarray, np.ndarray]:
+        """``(offsets [n], lengths [n])`` of the sentences' rows; KeyError naming the first missing one."""
+        at = self._find(np.array([sentence_key(s) for s in sentences], dtype="S40"))
+        if (at < 0).any():
+            tokens = sentences[int(np.flatnonzero(at < 0)[0])]
+            raise KeyError(f"sentence {_describe(tokens)} ({len(tokens)} tokens) is not in layer cache "
+                           f"{self.path}")
+        return self._offsets[at], self._lengths[at]
+
+    def preload(self, max_bytes: int | None = None) -> LayerCache:
+        """Read all rows into RAM (storage dtype) so later reads avoid HDF5, unless the stored rows
+        are larger than ``max_bytes`` (then reads stay streamed; see :attr:`preloaded`)."""
+        if max_bytes is None or self.nbytes <= max_bytes:
+            self._preloaded = self._rows[...]
         return self
 
     def get(self, tokens: Sequence[str]) -> np.ndarray:
         """``[layers, n_tokens, dim]`` float32 for one sentence; KeyError if it was never cached."""
-        try:
-            offset, length = self._index[sentence_key(tokens)]
-        except KeyError:
-            raise KeyError(f"sentence {_describe(tokens)} ({len(tokens)} tokens) is not in layer cache "
-                           f"{self.path}") from None
-        if length == 0:
+        if not len(tokens):
+            self._locate([tokens])
             return np.zeros((self.num_layers, 0, self.dim), dtype=np.float32)
+        out = np.zeros((1, self.num_layers, len(tokens), self.dim), dtype=np.float32)
+        self.read_rows([[tokens]], out)
+        return out[0]
+
+    def read_rows(self, rows: Sequence[Sequence[Sequence[str]]], out: np.ndarray) -> None:
+        """Fill ``out`` ``[B, layers, T, dim]`` (float32, zeroed by the caller) with each row's
+        sentences one after another along time: ``rows[b]`` is row b's list of sentences (one for a
+        sentence field, several for a document). Only those sentences' slices are read, in file
+        order, so neighbouring sentences share chunk reads."""
+        flat = [(b, s) for b, sentences in enumerate(rows) for s in sentences if len(s)]
+        if not flat:
+            return
+        offsets, lengths = self._locate([s for _, s in flat])
+        starts = np.zeros(len(flat), dtype=np.int64)  # where each sentence begins in its row
+        for i in range(1, len(flat)):
+            starts[i] = starts[i - 1] + lengths[i - 1] if flat[i][0] == flat[i - 1][0] else 0
         source = self._preloaded if self._preloaded is not None else self._rows
-        rows = source[offset: offset + length]  # [n, layers, dim]; only this slice is read
-        return np.ascontiguousarray(rows.transpose(1, 0, 2), dtype=np.float32)
+        for i in np.argsort(offsets, kind="stable"):
+            begin, n, t0 = int(offsets[i]), int(lengths[i]), int(starts[i])
+            out[flat[i][0], :, t0:t0 + n] = source[begin: begin + n].transpose(1, 0, 2)  # [n, L, D] -> [L, n, D]
 
     def batch(self, sentences: Sequence[Sequence[str]]) -> tuple[torch.Tensor, torch.Tensor]:
         """``(layers [B, layers, T, dim] float32, mask [B, T] bool)``, right-padded with zeros."""
         longest = max((len(s) for s in sentences), default=0)
-        layers = torch.zeros(len(sentences), self.num_layers, longest, self.dim)
-        mask = torch.zeros(len(sentences), longest, dtype=torch.bool)
-        for row, tokens in enumerate(sentences):
-            n = len(tokens)
-            layers[row, :, :n] = torch.from_numpy(self.get(tokens))
-            mask[row, :n] = True
-        return layers, mask
+        layers = np.zeros((len(sentences), self.num_layers, longest, self.dim), dtype=np.float32)
+        self.read_rows([[tokens] for tokens in sentences], layers)
+        lengths = torch.tensor([len(s) for s in sentences], dtype=torch.long)
+        return torch.from_numpy(layers), torch.arange(longest).unsqueeze(0) < lengths.unsqueeze(1)
 
     def close(self) -> None:
         if self._file.id.valid:
@@ -177,7 +229,7 @@ class LayerCache:
             if not partial.exists() and path.exists():
                 with cls(path) as existing:
                     _check_compatible(path, existing.fingerprint, existing.dtype, fingerprint, dtype)
-                    if all(key in existing._index for key in unique):
+                    if existing.has_keys(list(unique)):
                         return cls(path, expected_fingerprint=fingerprint)
                 os.replace(path, partial)  # extend it; it is complete again only after the rename back
 
@@ -202,6 +254,18 @@ def _check_compatible(path: Path, found_fp: str, found_dtype: str, fingerprint: 
                                  f"not this encoder's {fingerprint[:16]}...; use another path or delete it")
     if found_dtype != dtype:
         raise CacheMismatchError(f"{path} stores {found_dtype}, asked for {dtype}; use another path")
+
+
+def _rows_per_chunk(num_layers: int, dim: int, dtype: str) -> int:
+    return max(1, _CHUNK_BYTES // (num_layers * dim * np.dtype(dtype).itemsize))
+
+
+def _sorted_index(handle: h5py.File) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Committed index entries as ``(keys [n] S40 sorted, offsets [n], lengths [n])``."""
+    count = int(handle.attrs["n_sentences"])
+    keys = handle["keys"][:count]
+    order = np.argsort(keys, kind="stable")
+    return keys[order], handle["offsets"][:count][order], handle["lengths"][:count][order]
 
 
 def _read_index(handle: h5py.File) -> dict[str, tuple[int, int]]:
@@ -244,7 +308,7 @@ class _PartialCache:
             attrs["dim"] = dim
             attrs["n_sentences"] = 0
             self.file.create_dataset("rows", shape=(0, num_layers, dim), maxshape=(None, num_layers, dim),
-                                     dtype=dtype, chunks=(_ROWS_PER_CHUNK, num_layers, dim))
+                                     dtype=dtype, chunks=(_rows_per_chunk(num_layers, dim, dtype), num_layers, dim))
             for name, kind in (("keys", "S40"), ("offsets", "i8"), ("lengths", "i8")):
                 self.file.create_dataset(name, shape=(0,), maxshape=(None,), dtype=kind, chunks=(1024,))
             self.file.flush()

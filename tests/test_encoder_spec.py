@@ -152,4 +152,4 @@ def test_two_encoders_in_one_reproduction(worked_example, bilm_dir, tmp_path):
         assert len(results) == 1  # its +ELMo run; the baseline reads no encoder and is shared
         assert json.loads(results[0].read_text())["encoder_description"]["kind"] == kind
     assert len(list((tmp_path / "results" / "runs").glob("baseline-*/ner/*/result.json"))) == 1
-    assert len(list((tmp_path / "cache" / "layers").glob("*/ner.h5"))) == 2  # one cache per encoder
+    assert len(list((tmp_path / "cache" / "layers").glob("*/ner.float16.h5"))) == 2  # one cache per encoder

@@ -71,7 +71,8 @@ def reproduce(profile: str = "default", *, out_dir=None, cache_dir=None, tasks=N
               shard_spec: str | None = None, dry_run: bool = False, trainer_options=None, progress: bool = True,
               report: bool = True, significance_samples: int = 10000, world_size: str | None = None,
               use_world: bool | None = None, launcher=None, only_run: str | None = None,
-              encoder_specs: list[str] | None = None) -> dict:
+              encoder_specs: list[str] | None = None, layers: str = "auto",
+              cache_disk_share: float | None = None) -> dict:
     """Plan the matrix, run what is not finished, rebuild the report. Returns a summary dict.
 
     Data: the embedded default (no encoder given) runs on the generated world. Any other encoder runs
@@ -81,7 +82,12 @@ def reproduce(profile: str = "default", *, out_dir=None, cache_dir=None, tasks=N
     (each under its own name); the report is built once, after the last.
     launcher: hands the planned runs and the prepared setup to an array job instead of running them
     here (see :mod:`elmo_eval.runner.launch`); only_run: ``task/run_id``, the one run of an array task.
+    ``layers``: ``cache``, ``on-the-fly`` or ``auto`` (on the fly when a task's cache would take
+    more than ``cache_disk_share`` of the free disk); see :mod:`elmo_eval.runner.layer_mode`.
     """
+    from elmo_eval.runner.layer_mode import DEFAULT_DISK_SHARE, LayerPolicy
+
+    layer_policy = LayerPolicy(layers, disk_share=cache_disk_share or DEFAULT_DISK_SHARE)
     if profile not in PRESETS:
         raise ValueError(f"unknown profile {profile!r}; known: {sorted(PRESETS)}")
     preset = dict(PRESETS[profile])
@@ -138,7 +144,8 @@ def reproduce(profile: str = "default", *, out_dir=None, cache_dir=None, tasks=N
         if launcher is not None:  # the setup is prepared once, here; the array's tasks only reuse it
             summary.update(launcher(runs, specs, setup, data_roots))
             return summary
-        written = execute(runs, specs, setup, out_dir, cache_dir, data_roots, trainer_options, progress)
+        written = execute(runs, specs, setup, out_dir, cache_dir, data_roots, trainer_options, progress,
+                          layer_policy)
         finished[setup.encoder_id] = len(written)
         setup.encoder = None  # free its weights before the next encoder loads
     summary.update(finished=sum(finished.values()), seconds=time.time() - started,

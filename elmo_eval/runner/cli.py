@@ -9,7 +9,18 @@ from pathlib import Path
 
 from elmo_eval.errors import UsageError
 from elmo_eval.runner import launch
+from elmo_eval.runner.layer_mode import DEFAULT_DISK_SHARE, LAYER_MODES
 from elmo_eval.runner.presets import PRESETS
+
+
+def _share(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not 0 < value <= 1:
+        raise argparse.ArgumentTypeError(f"expected a number in (0, 1], got {text!r}")
+    return value
 
 
 def _shard_value(value: str) -> str:
@@ -112,6 +123,8 @@ def run_reproduce(args: argparse.Namespace) -> int:
         significance_samples=args.significance_samples,
         use_world=True if (args.world or world_asked) else None,
         encoder_specs=encoders,
+        layers=args.layers,
+        cache_disk_share=args.cache_disk_share,
     )
     launcher = None
     try:
@@ -209,6 +222,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     rep.add_argument("--devices", default=1, type=lambda v: v if v == "auto" else int(v))
     rep.add_argument("--num-nodes", type=int, default=1)
     rep.add_argument("--strategy", default="auto")
+    rep.add_argument("--layers", choices=LAYER_MODES, default="auto",
+                     help="ELMo layers from a float16 cache on disk (streamed), computed on the fly by the frozen "
+                     "biLM in each training step, or auto: on the fly when a task's cache would take more than "
+                     "--cache-disk-share of the free disk")
+    rep.add_argument("--cache-disk-share", type=_share, default=DEFAULT_DISK_SHARE, metavar="F",
+                     help=f"with --layers auto: largest share of free disk one layer cache may take "
+                     f"(default {DEFAULT_DISK_SHARE})")
     rep.add_argument("--no-progress", action="store_true")
     rep.add_argument(
         "--no-report", action="store_true", help="run only; build the report later with `elmo-eval report`"

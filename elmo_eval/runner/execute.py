@@ -23,7 +23,6 @@ from elmo_eval.runner.results import RESULT_FILE, STATISTICS_FILE, versions, wri
 from elmo_eval.specs import TaskSpec
 from elmo_eval.training.fields import flatten_text
 from elmo_eval.training.fit import train_and_evaluate
-from elmo_eval.training.layers import CachedLayers
 
 log = logging.getLogger(__name__)
 
@@ -93,6 +92,7 @@ class TaskData:
                 self.splits["train"], float(spec.data["dev_from_train"]), seed=0
             )
         self._layers = None
+        self.layer_mode: dict | None = None
 
     def sentences(self) -> list[list[str]]:
         """Every sentence the encoder must see for this task: all training instances and eval instances."""
@@ -107,19 +107,44 @@ class TaskData:
                         out.setdefault(tuple(sent))
         return [list(s) for s in out if len(s)]
 
-    def layers(self, progress: bool) -> CachedLayers:
+    def layers(self, progress: bool, policy=None, trainer_options: dict | None = None):
+        """The task's layer source, made once: a cache built (or reused) under ``cache_dir`` and
+        streamed, or the live biLM (see :mod:`elmo_eval.runner.layer_mode`). The biLM runs on the
+        trainer's accelerator for both. ``self.layer_mode`` describes the choice (for the record)."""
         if self._layers is None:
             from elmo_eval.cache import LayerCache
+            from elmo_eval.runner.layer_mode import (
+                LayerPolicy,
+                bilm_device,
+                choose_layer_mode,
+                estimated_cache_bytes,
+            )
+            from elmo_eval.training.layers import CachedLayers, LiveLayers
 
+            policy = policy or LayerPolicy()
             encoder = self.setup.encoder
-            path = self.cache_dir / "layers" / self.setup.encoder_fingerprint[:16] / f"{self.spec.name}.h5"
-            path.parent.mkdir(parents=True, exist_ok=True)
+            device = bilm_device(trainer_options)
+            # the storage dtype is in the name: a float32 cache is never read as a float16 one
+            name = f"{self.spec.name}.{policy.dtype}.h5"
+            path = self.cache_dir / "layers" / self.setup.encoder_fingerprint[:16] / name
             sentences = self.sentences()
+            estimate = estimated_cache_bytes(sentences, encoder.num_layers, encoder.output_dim, policy.dtype)
+            mode, reason = choose_layer_mode(policy, path, estimate)
+            if mode == "on-the-fly":
+                self._layers = LiveLayers(encoder, device=device)
+                self.layer_mode = {"mode": mode, "device": device, "reason": reason}
+                _say(f"  layers on the fly on {device} ({reason})")
+                return self._layers
+            if isinstance(encoder, torch.nn.Module):
+                encoder.to(device)
+            path.parent.mkdir(parents=True, exist_ok=True)
             started = time.time()
-            cache = LayerCache.build(path, encoder, sentences, dtype="float32", progress=progress)
-            cache.preload()
-            _say(f"  layer cache {path} ({len(sentences)} sentences, {time.time() - started:.1f}s)")
+            cache = LayerCache.build(path, encoder, sentences, dtype=policy.dtype, progress=progress)
             self._layers = CachedLayers(cache)
+            self.layer_mode = {"mode": mode, "dtype": policy.dtype, "streamed": not cache.preloaded,
+                               "reason": reason}
+            _say(f"  layer cache {path} ({len(sentences)} sentences, {policy.dtype}, "
+                 f"{'streamed' if not cache.preloaded else 'in RAM'}, {time.time() - started:.1f}s)")
         return self._layers
 
 
@@ -186,6 +211,7 @@ def execute(
     data_roots: dict[str, Path] | None = None,
     trainer_options: dict | None = None,
     progress: bool = True,
+    layer_policy=None,
 ) -> list[Path]:
     """Train and evaluate every run not already finished; returns the result files.
 
@@ -220,7 +246,7 @@ def execute(
         if run.task not in data:
             data[run.task] = TaskData(spec, setup, data_roots or {}, cache_dir)
         task_data = data[run.task]
-        layer_source = task_data.layers(progress and is_main) if run.rep.elmo else None
+        layer_source = task_data.layers(progress and is_main, layer_policy, trainer_options) if run.rep.elmo else None
         work = cache_dir / "work" / owner / run.task / run.run_id
         if is_main and work.exists():
             shutil.rmtree(work)  # an interrupted earlier attempt: start this run afresh
@@ -320,6 +346,7 @@ def _write_result(target: Path, work: Path, run: PlannedRun, spec: TaskSpec, set
         "metric_label": spec.metric_label,
         "spec": spec.snapshot(),
         "data_source": {**task_data.source, "fingerprint": fingerprint},
+        "layers": task_data.layer_mode if run.reads_encoder else None,
         **result,
         "wall_seconds": time.time() - started,
         "versions": versions(),

@@ -1,9 +1,9 @@
 """Turning instances into padded tensors: one :class:`TextBatch` per text field.
 
-Collation runs on the CPU in the data loader; it reads each sentence's layers
-from the layer source (a cache slice read, never a biLM pass when cached),
-pads them to ``[batch, num_layers, time, dim]``, and builds word and character
-ids for the head's own embedders.
+Collation runs in the data loader (in the training process); it gets each row's
+layers from the layer source as ``[batch, num_layers, time, dim]`` (cache slice
+reads, never a biLM pass when cached; the frozen biLM on the training device
+when on the fly), and builds word and character ids for the head's own embedders.
 """
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import torch
 
+from elmo_eval.training.layers import stack_rows
 from elmo_eval.word_vectors import Vocabulary
 
 MAX_TOKEN_CHARS = 20  # the head's own character CNN (not the biLM's, which uses 50)
@@ -95,18 +96,9 @@ class Collator:
             mask[b, :len(toks)] = True
             word_ids[b, :len(toks)] = torch.tensor(self.vocab.ids(toks), dtype=torch.long)
         starts = [list(np.cumsum([0] + [len(s) for s in sents[:-1]])) for sents in sentences]
-        layers = None
-        if self.layer_source is not None:
-            src = self.layer_source
-            stack = np.zeros((len(flat), src.num_layers, max_len, src.dim), dtype=np.float32)
-            all_sents = [s for sents in sentences for s in sents]
-            per_sentence = iter(src.sentence_layers(all_sents))
-            for b, sents in enumerate(sentences):
-                pieces = [next(per_sentence) for _ in sents]
-                if pieces:
-                    joined = np.concatenate(pieces, axis=1)
-                    stack[b, :, :joined.shape[1]] = joined
-            layers = torch.from_numpy(stack)
+        # [batch, layers, time, dim]: read from the cache (a batch's rows only), or computed by the
+        # live biLM on its device (then already there for the step)
+        layers = None if self.layer_source is None else stack_rows(self.layer_source, sentences, max_len)
         return TextBatch([list(t) for t in flat], mask, word_ids, char_ids(flat, max_len), layers,
                          [[int(x) for x in s] for s in starts])
 
