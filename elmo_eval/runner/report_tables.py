@@ -73,7 +73,8 @@ def gain_table(rs: ResultSet, comp: Comparison, encoder: str, out: Path, samples
         p_abs, p_rel = gain(paper.get("baseline", float("nan")), paper.get("elmo", float("nan")))
         seeds = min(n_b, n_e)
         if seeds < 2:
-            verdict = "1 seed: no spread" if sig is None or sig["p_value"] < 0.05 else "no"
+            significant = abs_gain > 0 and (sig is None or sig["p_value"] < 0.05)
+            verdict = "1 seed: no spread" if significant else "no"
             beats = False
         else:
             beats = abs_gain > max(b_std, e_std) and (sig is None or sig["p_value"] < 0.05)
