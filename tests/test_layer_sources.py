@@ -43,8 +43,8 @@ def cache_path(bilm, tmp_path_factory):
 
 def _fit(tmp_path, source):
     rep = standard_representation("elmo_mix_l0.001", placement="input")
-    return train_and_evaluate(ToyTask(), SPLITS, rep, {**HP, "trainer": {**HP["trainer"], "max_epochs": 3}}, tmp_path, layer_source=source,
-                              seed=5)
+    hp = {**HP, "trainer": {**HP["trainer"], "max_epochs": 3}}
+    return train_and_evaluate(ToyTask(), SPLITS, rep, hp, tmp_path, layer_source=source, seed=5)
 
 
 def _max_len(rows):

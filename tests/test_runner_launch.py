@@ -10,6 +10,7 @@ import stat
 from pathlib import Path
 
 import pytest
+from test_runner_ddp import TINY_BILM
 
 from elmo_eval.cli import main
 from elmo_eval.encoders.bilm import ElmoBiLM
@@ -19,12 +20,6 @@ from elmo_eval.runner.launch import LaunchError, parse_time_limit
 pytest.importorskip("submitit", reason="the launcher needs submitit (pip install 'elmo-eval[slurm]')")
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
-TINY_BILM = {
-    "lstm": {"use_skip_connections": True, "projection_dim": 8, "cell_clip": 3, "proj_clip": 3, "dim": 16,
-             "n_layers": 2},
-    "char_cnn": {"activation": "relu", "filters": [[1, 4], [2, 4], [3, 8]], "n_highway": 1,
-                 "embedding": {"dim": 4}, "n_characters": 262, "max_characters_per_token": 50},
-}
 
 
 def _command(root: Path, out: Path, *extra: str) -> list[str]:
