@@ -20,6 +20,7 @@ from elmo_eval.runner.data import split_paths
 from elmo_eval.runner.encoders import EncoderSetup
 from elmo_eval.runner.plan import PlannedRun
 from elmo_eval.runner.results import RESULT_FILE, STATISTICS_FILE, versions, write_statistics
+from elmo_eval.runner.resultset import floor_reason
 from elmo_eval.specs import TaskSpec
 from elmo_eval.training.fields import flatten_text
 from elmo_eval.training.fit import train_and_evaluate
@@ -302,10 +303,7 @@ def degenerate_reason(result: dict, metric: str) -> str | None:
     evaluated = predictions.get("test") or predictions.get("dev")
     if evaluated and constant_prediction(evaluated[1]):
         return "one constant prediction for every evaluation instance"
-    history = [h.get(metric) for h in result.get("dev_history", []) if h.get(metric) is not None]
-    if history and max(history) <= 0.0:
-        return "dev metric at its floor (0) in every epoch"
-    return None
+    return floor_reason(result.get("dev_history", []), metric)
 
 
 def constant_prediction(predictions) -> bool:

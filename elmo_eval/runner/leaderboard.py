@@ -13,10 +13,9 @@ from pathlib import Path
 import pandas as pd
 
 from elmo_eval.runner.comparisons import BASELINE, ELMO
-from elmo_eval.runner.resultset import ResultSet, degenerate, reads_encoder, scores, test_split
-from elmo_eval.runner.tables import fmt, mean_std, write_table
+from elmo_eval.runner.resultset import FLAG, ResultSet, degenerate, reads_encoder, scores, test_split
+from elmo_eval.runner.tables import fmt, fmt_mean_std, mean_std, write_table
 
-FLAG = "†"
 MIN_SEEDS_FOR_INTERVAL = 3
 
 
@@ -36,7 +35,7 @@ def _cell(runs: list[dict], split: str) -> tuple[str, dict]:
     mean, std, n = mean_std(values)
     if n == 0:
         return "–", {}
-    text = f"{fmt(mean)} ± {fmt(std)}" if n > 1 else f"{fmt(mean)} (1 seed)"
+    text = fmt_mean_std(values)
     ci = interval(values)
     if ci:
         text += f" [{fmt(ci[0])}, {fmt(ci[1])}]"

@@ -14,11 +14,9 @@ from pathlib import Path
 import pandas as pd
 
 from elmo_eval.runner.comparisons import Comparison
-from elmo_eval.runner.resultset import ResultSet, degenerate, scores, test_split
+from elmo_eval.runner.resultset import FLAG, ResultSet, degenerate, scores, test_split
 from elmo_eval.runner.significance import significance_from_results as significance
-from elmo_eval.runner.tables import fmt, mean_std, write_table
-
-FLAG = "†"
+from elmo_eval.runner.tables import fmt, fmt_mean_std, mean_std, write_table
 
 
 def gain(base: float, elmo: float) -> tuple[float, float]:
@@ -30,11 +28,8 @@ def gain(base: float, elmo: float) -> tuple[float, float]:
 
 def cell(runs: list[dict], split: str) -> str:
     """``mean ± std`` over seeds, ``mean (1 seed)`` for one, with † where a run degenerated."""
-    mean, std, n = mean_std(scores(runs, split))
-    if n == 0:
-        return "–"
-    text = f"{fmt(mean)} ± {fmt(std)}" if n > 1 else f"{fmt(mean)} (1 seed)"
-    return text + (f" {FLAG}" if any(degenerate(r) for r in runs) else "")
+    text = fmt_mean_std(scores(runs, split))
+    return text + (f" {FLAG}" if text != "–" and any(degenerate(r) for r in runs) else "")
 
 
 def flag_notes(groups: list[list[dict]]) -> list[str]:
@@ -160,9 +155,8 @@ def variants_table(rs: ResultSet, comp: Comparison, encoder: str, out: Path) -> 
                 vals = [r["metrics"][split][key] for r in runs if key in r["metrics"].get(split, {})]
                 if not vals or f"Our {key}" in row:
                     continue
-                mean, std, n = mean_std(vals)
-                row[f"Our {key}"] = f"{fmt(mean)} ± {fmt(std)}" if n > 1 else f"{fmt(mean)} (1 seed)"
-                num[key + "_mean"], num[key + "_std"], num["seeds"] = mean, std, n
+                row[f"Our {key}"] = fmt_mean_std(vals)
+                num[key + "_mean"], num[key + "_std"], num["seeds"] = mean_std(vals)
             display.append(row)
             numbers.append(num)
     if not display:

@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from elmo_eval.runner.comparisons import Arm
 
 FLOOR_TOLERANCE = 1e-9
+FLAG = "†"  # marks a cell with a diverged or degenerate run, in every table it enters
 
 
 def score(record: dict, split: str) -> float | None:
@@ -34,8 +35,12 @@ def degenerate(record: dict) -> str | None:
     prediction on the evaluation set) or a dev metric that never left its floor (0)."""
     if record.get("degenerate"):
         return str(record["degenerate"])
-    history = [h.get(record["metric"]) for h in record.get("dev_history", [])]
-    history = [h for h in history if h is not None]
+    return floor_reason(record.get("dev_history", []), record["metric"])
+
+
+def floor_reason(dev_history: list[dict], metric: str) -> str | None:
+    """The dev metric never left its floor (0) in any epoch: a head stuck where it started."""
+    history = [h.get(metric) for h in dev_history if h.get(metric) is not None]
     if history and max(history) <= FLOOR_TOLERANCE:
         return "dev metric at its floor (0) in every epoch"
     return None

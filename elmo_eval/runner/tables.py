@@ -25,10 +25,12 @@ def fmt(value: float | None, digits: int = 2) -> str:
 
 
 def fmt_mean_std(values: Sequence[float], digits: int = 2) -> str:
+    """A report cell: ``mean ± std`` over seeds, ``mean (1 seed)`` for one (a std of 0 would claim a
+    spread nobody measured), ``–`` for none."""
     mean, std, n = mean_std(values)
     if n == 0:
         return "–"
-    return fmt(mean, digits) if n == 1 else f"{fmt(mean, digits)} ± {fmt(std, digits)}"
+    return f"{fmt(mean, digits)} ± {fmt(std, digits)}" if n > 1 else f"{fmt(mean, digits)} (1 seed)"
 
 
 def markdown_table(frame: pd.DataFrame) -> str:
