@@ -64,11 +64,10 @@ def data_fingerprint(paths: dict[str, Path]) -> str:
     return digest.hexdigest()
 
 
-def data_source(spec: TaskSpec, setup: EncoderSetup, data_roots: dict) -> dict:
+def data_source(setup: EncoderSetup, world: bool, paths: dict[str, Path]) -> dict:
     """Which data a task's runs read, for result files and reports (no machine paths): the generated
     world (its generator version, size and seed) or real files (their names)."""
-    paths = task_data_paths(spec, setup, data_roots)
-    if _reads_world(spec, setup, data_roots):
+    if world:
         world = json.loads((setup.world_dir / "world.json").read_text(encoding="utf-8"))
         return {"kind": "world", "version": world.get("generator_version"), "size": world.get("size"),
                 "seed": world.get("seed")}
@@ -84,8 +83,8 @@ class TaskData:
         # a registered copy may say which of the task's formats its files are in (SRL: CoNLL-2005 or 2012)
         self.task = spec.build_task(**(location.get("options", {}) if isinstance(location, dict) else {}))
         world = _reads_world(spec, setup, data_roots)
-        self.source = data_source(spec, setup, data_roots)
         self.paths = paths = task_data_paths(spec, setup, data_roots)
+        self.source = data_source(setup, world, paths)
         self.splits = {name: self.task.read(path) for name, path in paths.items()}
         if "dev" not in self.splits and spec.data.get("dev_from_train") and not world:
             # datasets without a dev split (AG News): a seeded slice of train, held out from training
