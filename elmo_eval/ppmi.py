@@ -62,18 +62,27 @@ def ppmi_svd_vectors(sentences: Iterable[list[str]], dim: int = 50, window: int 
     return PretrainedVectors(words, vectors.astype(np.float32), source="ppmi-svd")
 
 
-def corpus_vectors(corpus_file: str | Path, out_file: str | Path, dim: int = 50, seed: int = 0) -> PretrainedVectors:
-    """PPMI+SVD vectors for a tokenized corpus file, cached as a GloVe-format text file.
+def corpus_vectors(corpus_files: str | Path | list, out_file: str | Path, dim: int = 50,
+                   seed: int = 0) -> PretrainedVectors:
+    """PPMI+SVD vectors for tokenized corpus files (one sentence per line, read in the order given),
+    cached as a GloVe-format text file.
 
     Always returns the vectors as read back from that file, so the first run (which computes
-    them) and later runs (which read them) train with the same, text-rounded numbers.
+    them) and later runs (which read them) train with the same, text-rounded numbers. The file is
+    written under another name and renamed, so an interrupted build never leaves a partial cache.
     """
     out_file = Path(out_file)
+    files = [corpus_files] if isinstance(corpus_files, (str, Path)) else list(corpus_files)
     if not out_file.exists():
-        with open(corpus_file, encoding="utf-8") as handle:
-            sentences = [line.split() for line in handle]
+        sentences = []
+        for corpus_file in files:
+            with open(corpus_file, encoding="utf-8") as handle:
+                sentences.extend(line.split() for line in handle)
         vectors = ppmi_svd_vectors(sentences, dim=dim, seed=seed)
+        del sentences
         out_file.parent.mkdir(parents=True, exist_ok=True)
-        write_glove(out_file, sorted(vectors.index, key=vectors.index.get), vectors.matrix)
+        partial = out_file.with_name(out_file.name + ".partial")
+        write_glove(partial, sorted(vectors.index, key=vectors.index.get), vectors.matrix)
+        partial.replace(out_file)
     words, matrix = read_glove(out_file)
-    return PretrainedVectors(words, matrix, source=str(out_file))
+    return PretrainedVectors(words, matrix, source=out_file.name)

@@ -34,6 +34,8 @@ Schema (see ``tasks/ner.toml`` for a full example)::
     extends = "paper"                              # start from another profile ...
     [profiles.tiny.trainer]                        # ... and give only what differs, key by key
     lr = 0.005
+    [profiles.tiny.data]                           # optional: task data options over [data.options]
+    use_subtrees = false                           # (keywords of the Task class; part of the run's digest)
 
     [variants.<name>]                              # optional extra named configurations
     representation = { elmo = "scalar_mix", ... }  # RepresentationConfig fields (not ``name``)
@@ -155,18 +157,21 @@ class EmbedderConfig:
     elmo_dropout: float = 0.0
 
 
-SECTIONS = ("trainer", "embedder", "head")
+SECTIONS = ("trainer", "embedder", "head", "data")
 _SECTION_TYPES = {"trainer": TrainerConfig, "embedder": EmbedderConfig}
 
 
 @dataclass(frozen=True)
 class Hyperparameters:
     """One run's typed hyperparameters: ``head`` holds the keyword arguments of ``Task.build_head``,
-    complete (the defaults of its signature filled in)."""
+    complete (the defaults of its signature filled in); ``data`` the task's data options this profile
+    sets over the spec's ``[data.options]`` (keywords of the Task class, e.g. SST's ``use_subtrees``),
+    only those given: a profile that sets none records none."""
 
     trainer: TrainerConfig
     embedder: EmbedderConfig
     head: dict[str, Any]
+    data: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
     def from_sections(cls, task: Any, sections: Mapping[str, Mapping], where: str = "hyperparameters"
@@ -177,12 +182,21 @@ class Hyperparameters:
         trainer = build_config(TrainerConfig, sections.get("trainer", {}), f"{where} [trainer]")
         embedder = build_config(EmbedderConfig, sections.get("embedder", {}), f"{where} [embedder]")
         head = check_keywords(task.build_head, sections.get("head", {}), f"{where} [head]")
-        return cls(trainer, embedder, head)
+        data = dict(sections.get("data", {}))
+        if data:  # checked against the Task's own keywords; defaults are not filled in (see the docstring)
+            task_class = task if isinstance(task, type) else type(task)
+            complete = check_keywords(task_class.__init__, data, f"{where} [data]")
+            data = {key: complete[key] for key in data}
+        return cls(trainer, embedder, head, data)
 
     def to_dict(self) -> dict:
-        """JSON-ready nested dict of every value (the run's recorded hyperparameters)."""
-        return _jsonable({"trainer": dataclasses.asdict(self.trainer), "embedder": dataclasses.asdict(self.embedder),
-                          "head": dict(self.head)})
+        """JSON-ready nested dict of every value (the run's recorded hyperparameters); ``data`` only
+        where the profile sets task data options, so a profile without them records what it did before."""
+        out = {"trainer": dataclasses.asdict(self.trainer), "embedder": dataclasses.asdict(self.embedder),
+               "head": dict(self.head)}
+        if self.data:
+            out["data"] = dict(self.data)
+        return _jsonable(out)
 
 
 def _jsonable(value):
@@ -385,7 +399,7 @@ class TaskSpec:
 
 def _apply(task_class, base: Hyperparameters, overrides: Mapping[str, Mapping], where: str) -> Hyperparameters:
     current = base.to_dict()
-    merged = {s: {**current[s], **overrides.get(s, {})} for s in SECTIONS}
+    merged = {s: {**current.get(s, {}), **overrides.get(s, {})} for s in SECTIONS}
     return Hyperparameters.from_sections(task_class, merged, where)
 
 

@@ -180,7 +180,19 @@ def test_an_encoder_without_real_data_stops_unless_the_world_is_asked_for(tmp_pa
     # asked for explicitly: the plan says, per task, which data it reads and what is finished
     assert main([*args, "--data", "world", "--world-size", "tiny"]) == 0
     out = capsys.readouterr().out
-    assert "ner: 2 runs (0 finished in" in out and "data: generated world world-tiny-seed0" in out
+    assert "ner: 2 runs per encoder; with result files in" in out and "0 of 1 baseline, 0 of 1 for bilm" in out
+    assert "data: generated world world-tiny-seed0" in out
+    # another encoder's finished run is not this encoder's; the shared baseline's is
+    from elmo_eval.runner.plan import build_plan
+    from elmo_eval.specs import load_spec
+
+    for run in build_plan([load_spec("ner")], ["table1"], [0], "tiny"):
+        owner = "other-encoder" if run.reads_encoder else "baseline-0123456789"
+        folder = tmp_path / "r" / "runs" / owner / "ner" / run.run_id
+        folder.mkdir(parents=True)
+        (folder / "result.json").write_text("{}")
+    assert main([*args, "--data", "world", "--world-size", "tiny"]) == 0
+    assert "1 of 1 baseline, 0 of 1 for bilm" in capsys.readouterr().out
 
 
 def test_dry_run_names_real_data_and_its_fingerprint(tmp_path, capsys):

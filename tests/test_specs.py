@@ -23,7 +23,8 @@ def test_spec_is_complete(name):
         assert {"baseline", "elmo", "previous_sota"} <= set(spec.paper["table1"])
     for profile in spec.profiles:
         hp = spec.hp(profile)
-        assert set(hp) == {"trainer", "embedder", "head"} and hp["trainer"]["lr"] > 0
+        assert set(hp) - {"data"} == {"trainer", "embedder", "head"} and hp["trainer"]["lr"] > 0
+        spec.build_task(**hp.get("data", {}))  # a profile's data options are the Task's own keywords
         for variant in spec.variants:
             assert set(spec.variant_hp(variant, profile)) == set(hp)
 

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from elmo_eval.encoders.spec import EncoderSpecError
 from elmo_eval.errors import UsageError
+from elmo_eval.runner.baseline_vectors import bilm_corpus, real_data_vectors
 from elmo_eval.runner.data import split_paths
 from elmo_eval.runner.encoders import (
     EncoderSetup,
@@ -35,18 +36,22 @@ def resolve_setup(profile: dict, cache_dir: Path, *, options=None, weights=None,
     use the generated world too unless ``use_world`` is False (real data given per task).
     ``encoder_spec`` is an ``--encoder`` value (:func:`elmo_eval.encoders.spec.load_encoder`).
     """
-    vectors = PretrainedVectors.from_file(glove) if glove else None
     description = None
     if encoder_spec is not None:
-        from elmo_eval.encoders.spec import load_encoder
+        from elmo_eval.encoders.spec import load_encoder, parse_encoder_spec
 
+        parsed = parse_encoder_spec(encoder_spec)
+        if parsed.kind == "bilm":
+            bilm_dir = Path(parsed.parts[0]).expanduser()
         loaded = load_encoder(encoder_spec)
         encoder, encoder_name, description = loaded.encoder, encoder_name or loaded.name, dict(loaded.description)
-    if bilm_dir is not None:
+    if bilm_dir is not None and encoder is None:
         options, weights = Path(bilm_dir) / "options.json", Path(bilm_dir) / "weights.hdf5"
     if options is None and weights is None and encoder is None:
         setup = default_world_setup(cache_dir, profile["world_size"], world_seed, profile["bilm_preset"], progress)
-        setup.vectors = vectors or setup.vectors
+        if glove:
+            setup.vectors = PretrainedVectors.from_file(glove)
+            setup.description["baseline_vectors"] = f"word vectors {Path(glove).name}"
         return setup
     if encoder is None:
         if options is None or weights is None:
@@ -58,10 +63,21 @@ def resolve_setup(profile: dict, cache_dir: Path, *, options=None, weights=None,
         name = encoder_name or type(encoder).__name__
         description = description or {"kind": "user encoder", "class": type(encoder).__name__}
     world_dir = None
+    if bilm_dir is not None:
+        files, tokens = bilm_corpus(bilm_dir)
+        if tokens:
+            description.setdefault("corpus", f"the pretraining corpus of {Path(bilm_dir).name} ({len(files)} files)")
+            description.setdefault("corpus_tokens", tokens)
     if use_world:
         world_dir, _ = prepare_world(cache_dir, profile["world_size"], world_seed)
-        vectors = vectors or world_vectors(world_dir, world_seed)
+        if glove:
+            vectors, label = PretrainedVectors.from_file(glove), f"word vectors {Path(glove).name}"
+        else:
+            vectors, label = world_vectors(world_dir, world_seed), "PPMI + truncated SVD (50d) over the world's corpus"
         description["world"] = world_dir.name
+    else:  # real data: never silently random vectors (see runner/baseline_vectors.py)
+        vectors, label = real_data_vectors(glove, bilm_dir, cache_dir)
+    description["baseline_vectors"] = label
     return EncoderSetup(name, encoder, vectors, world_dir, description)
 
 
@@ -123,7 +139,8 @@ def reproduce(profile: str = "default", *, out_dir=None, cache_dir=None, tasks=N
     if encoder_specs and (options or weights or bilm_dir or encoder is not None):
         raise ValueError("give encoders either as encoder specs or as options/weights/bilm_dir/encoder, not both")
     if dry_run:
-        print_plan(runs, specs, preset, cache_dir, user_encoder, data_roots, out_dir, world_seed)
+        owners = planned_encoder_names(preset, encoder_specs, options, weights, bilm_dir, encoder, encoder_name)
+        print_plan(runs, specs, preset, cache_dir, user_encoder, data_roots, out_dir, world_seed, owners)
         return summary
     started = time.time()
     device = run_device(trainer_options)
@@ -166,8 +183,32 @@ class MissingDataError(UsageError):
             "or pass --data world to evaluate on the generated world")
 
 
+def planned_encoder_names(preset: dict, encoder_specs, options, weights, bilm_dir, encoder, encoder_name
+                          ) -> list[str | None]:
+    """The results folder of each encoder a call evaluates, as far as it is known without loading it
+    (None where the name comes from the loaded model)."""
+    from elmo_eval.encoders.spec import parse_encoder_spec, safe_name
+
+    if encoder_specs:
+        names = []
+        for text in encoder_specs:
+            parsed = parse_encoder_spec(text)
+            named = parsed.options.get("name") or (encoder_name if len(encoder_specs) == 1 else None)
+            if named is None and parsed.kind == "bilm":
+                named = safe_name(Path(parsed.parts[0]).expanduser().resolve().name)
+            names.append(named)
+        return names
+    if encoder is not None:
+        return [encoder_name or type(encoder).__name__]
+    if bilm_dir is not None:
+        return [encoder_name or Path(bilm_dir).name]
+    if options is not None or weights is not None:
+        return [encoder_name or Path(weights).stem]
+    return [f"world-bilm-{preset['bilm_preset']}"]
+
+
 def print_plan(runs, specs, preset, cache_dir: Path, user_encoder: bool, data_roots: dict, out_dir: Path,
-               world_seed: int = 0) -> None:
+               world_seed: int = 0, encoders: list[str | None] | None = None) -> None:
     """What ``--dry-run`` prints: the runs per task and table, the data each task reads, how many of
     its runs are already in ``out_dir``, and the caches they need."""
     from collections import Counter
@@ -186,7 +227,12 @@ def print_plan(runs, specs, preset, cache_dir: Path, user_encoder: bool, data_ro
             continue
         reps = sorted({f"{r.rep.name}@{r.rep.placement}" + (f"[{r.variant}]" if r.variant else "")
                        for r in task_runs})
-        done = sum(any((out_dir / "runs").glob(f"*/{task}/{r.run_id}/{RESULT_FILE}")) for r in task_runs)
+        # a baseline run is shared by every encoder; an encoder's runs are counted in its own folder only
+        done = sum(any((out_dir / "runs").glob(f"baseline-*/{task}/{r.run_id}/{RESULT_FILE}"))
+                   for r in task_runs if not r.reads_encoder)
+        own = [r for r in task_runs if r.reads_encoder]
+        counts = [f"{sum((out_dir / 'runs' / name / task / r.run_id / RESULT_FILE).is_file() for r in own)} "
+                  f"of {len(own)} for {name}" for name in (encoders or []) if name]
         if task in data_roots:
             paths = split_paths(spec, data_roots[task])
             present = {k: p for k, p in paths.items() if p.exists()}
@@ -194,7 +240,10 @@ def print_plan(runs, specs, preset, cache_dir: Path, user_encoder: bool, data_ro
                     + (data_fingerprint(present)[:12] if len(present) == len(paths) else "- (files missing)"))
         else:
             data = f"generated world {world.name}"
-        print(f"  {task}: {len(task_runs)} runs ({done} finished in {out_dir}): {', '.join(reps)}")
+        unknown = " (encoder runs: the encoder's name is known once it loads)" if None in (encoders or []) else ""
+        print(f"  {task}: {len(task_runs)} runs per encoder; with result files in {out_dir}: "
+              f"{done} of {len(task_runs) - len(own)} baseline{', ' if counts else ''}{', '.join(counts)}{unknown}: "
+              f"{', '.join(reps)}")
         print(f"    data: {data}")
     elmo_tasks = sorted({r.task for r in runs if r.rep.elmo})
     print(f"layer caches needed (one per task, shared by all its runs): {', '.join(elmo_tasks) or 'none'}")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import inspect
 import json
 import logging
 import os
@@ -77,11 +78,12 @@ def data_source(setup: EncoderSetup, world: bool, paths: dict[str, Path]) -> dic
 class TaskData:
     """Reads a task's splits once and builds its layer cache once per encoder."""
 
-    def __init__(self, spec: TaskSpec, setup: EncoderSetup, data_roots: dict, cache_dir: Path):
+    def __init__(self, spec: TaskSpec, setup: EncoderSetup, data_roots: dict, cache_dir: Path,
+                 profile_options: dict | None = None):
         self.spec, self.setup, self.cache_dir = spec, setup, cache_dir
-        location = data_roots.get(spec.name)
-        # a registered copy may say which of the task's formats its files are in (SRL: CoNLL-2005 or 2012)
-        self.task = spec.build_task(**(location.get("options", {}) if isinstance(location, dict) else {}))
+        # a registered copy may say which of the task's formats its files are in (SRL: CoNLL-2005 or 2012);
+        # a hyperparameter profile may set data options too (sentence-level SST at CPU size)
+        self.task = spec.build_task(**task_options(spec, data_roots, profile_options))
         world = _reads_world(spec, setup, data_roots)
         self.paths = paths = task_data_paths(spec, setup, data_roots)
         self.source = data_source(setup, world, paths)
@@ -148,6 +150,24 @@ class TaskData:
         return self._layers
 
 
+def task_options(spec: TaskSpec, data_roots: dict, profile_options: dict | None = None) -> dict:
+    """The data options a task is built with: the data location's (a registered copy's format) and
+    the profile's ``[data]`` over the spec's ``[data.options]``."""
+    location = data_roots.get(spec.name)
+    return {**(location.get("options", {}) if isinstance(location, dict) else {}), **(profile_options or {})}
+
+
+def non_default_options(spec: TaskSpec) -> dict:
+    """The spec's ``[data.options]`` that differ from its Task class's defaults: they change what a run
+    reads (SST's ``use_subtrees``), so they are part of its digest; options left at their defaults
+    are not, so a spec that only spells its defaults out keeps its finished runs."""
+    options = spec.data.get("options", {})
+    if not options or spec.task_class is None:
+        return {}
+    params = inspect.signature(spec.task_class.__init__).parameters
+    return {k: v for k, v in sorted(options.items()) if k not in params or params[k].default != v}
+
+
 def run_owner(setup: EncoderSetup, run: PlannedRun) -> str:
     """The results folder a run belongs to: the encoder's, or, for a run that reads no encoder (the
     word-only baseline), one shared by every encoder with the same word vectors, so that the baseline
@@ -177,8 +197,12 @@ def run_inputs(run: PlannedRun, spec: TaskSpec, setup: EncoderSetup, data_digest
     :mod:`elmo_eval.runner.launch` to submit only unfinished runs)."""
     hp = spec.variant_hp(run.variant, run.hp_profile) if run.variant else spec.hp(run.hp_profile)
     encoder_fingerprint = setup.encoder_fingerprint if run.reads_encoder else None
+    keyed_hp = dict(hp)
     # the rerun policy changes what a run may end up as: part of the digest when a spec sets it
-    keyed_hp = {**hp, "_rerun_degenerate": spec.setup["rerun_degenerate"]} if spec.setup.get("rerun_degenerate") else hp
+    if spec.setup.get("rerun_degenerate"):
+        keyed_hp["_rerun_degenerate"] = spec.setup["rerun_degenerate"]
+    if non_default_options(spec):  # the profile's own data options are in hp["data"] already
+        keyed_hp["_data_options"] = non_default_options(spec)
     return hp, inputs_digest(keyed_hp, encoder_fingerprint, setup.vectors_fingerprint, data_digest)
 
 
@@ -221,7 +245,7 @@ def execute(
     """
     is_main = process_rank() == 0
     say = _say if is_main else (lambda message: None)
-    data: dict[str, TaskData] = {}
+    data: dict[tuple[str, str], TaskData] = {}  # per task and profile data options
     data_fingerprints: dict[str, str] = {}  # hashed once per task, before its data is read
     written = []
     total = len(runs)
@@ -243,9 +267,10 @@ def execute(
             say(f"{label}: finished earlier with other hyperparameters, encoder or word vectors; training again")
         else:
             say(f"{label}: training")
-        if run.task not in data:
-            data[run.task] = TaskData(spec, setup, data_roots or {}, cache_dir)
-        task_data = data[run.task]
+        data_key = (run.task, json.dumps(hp.get("data", {}), sort_keys=True))
+        if data_key not in data:
+            data[data_key] = TaskData(spec, setup, data_roots or {}, cache_dir, hp.get("data"))
+        task_data = data[data_key]
         layer_source = task_data.layers(progress and is_main, layer_policy, trainer_options) if run.rep.elmo else None
         work = cache_dir / "work" / owner / run.task / run.run_id
         if is_main and work.exists():

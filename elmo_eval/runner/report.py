@@ -40,7 +40,8 @@ def encoder_report(rs: ResultSet, encoder: str, out: Path, samples: int) -> tupl
     parts, table1 = [], []
     for comp in BOOK.values():
         if comp.kind == "gain":
-            text, table1 = gain_table(rs, comp, encoder, out, samples)
+            text, numbers = gain_table(rs, comp, encoder, out, samples)
+            table1 = numbers if comp.name == "table1" else table1  # the summary's Table 1
         elif comp.kind == "columns":
             text = columns_table(rs, comp, encoder, out)
         elif comp.kind == "curve":

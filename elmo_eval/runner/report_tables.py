@@ -85,11 +85,12 @@ def gain_table(rs: ResultSet, comp: Comparison, encoder: str, out: Path, samples
             "elmo_lambda": elmo[0]["representation"]["l2_lambda"], "elmo_beats_baseline": bool(beats),
             "flagged_runs": sum(bool(degenerate(r)) for r in base + elmo),
         })
+        base_label = "baseline" if base_arm.is_baseline else base_arm.label
         display.append({
             "Task": task, "Metric": numbers[-1]["metric"], "Data": _source(elmo),
-            "Paper baseline": fmt(paper.get("baseline")), "Paper +ELMo": fmt(paper.get("elmo")),
-            "Paper gain (abs / rel)": f"{fmt(p_abs)} / {fmt(p_rel, 1)}%",
-            "Our baseline": cell(base, split), "Our +ELMo": cell(elmo, split),
+            **({"Paper baseline": fmt(paper.get("baseline")), "Paper +ELMo": fmt(paper.get("elmo")),
+                "Paper gain (abs / rel)": f"{fmt(p_abs)} / {fmt(p_rel, 1)}%"} if comp.paper_key else {}),
+            f"Our {base_label}": cell(base, split), "Our +ELMo": cell(elmo, split),
             "Our gain (abs / rel)": f"{fmt(abs_gain)} / {fmt(rel_gain, 1)}%",
             "p (paired)": "–" if sig is None else ("< 0.001" if sig["p_value"] < 0.001 else f"{sig['p_value']:.3f}"),
             "ELMo better?": verdict,
