@@ -118,11 +118,12 @@ def leaderboard(rs: ResultSet, out: Path, name: str = "leaderboard", title: str 
         row["gain"] = sum(gains) / len(gains) if gains and len(gains) == len(common) else None
     rows.sort(key=lambda r: -r["average"] if r["average"] == r["average"] else float("inf"))
     tasks = [t for t in rs.tasks if any(t in r["cells"] for r in rows)]
-    display = [{"Rank": i + 1, "System": r["system"], "Kind": r["kind"], "Fingerprint": r["fingerprint"] or "–",
+    # the scores first, what each row is after: the page reads without scrolling sideways
+    display = [{"Rank": i + 1, "System": r["system"], f"Average ({len(common)} tasks)": fmt(r["average"]),
+                "Gain over its baseline": fmt(r["gain"]), **{t: r["cells"].get(t, "–") for t in tasks},
+                "Kind": r["kind"], "Fingerprint": r["fingerprint"] or "–",
                 "Params": f"{r['parameters'] / 1e6:.2f}M" if r["parameters"] else "–",
-                "Layers × dim": r["layers x dim"], **{t: r["cells"].get(t, "–") for t in tasks},
-                f"Average ({len(common)} tasks)": fmt(r["average"]),
-                "Gain over its baseline": fmt(r["gain"])} for i, r in enumerate(rows)]
+                "Layers × dim": r["layers x dim"]} for i, r in enumerate(rows)]
     numbers = [{"rank": i + 1, "encoder": r["system"], "kind": r["kind"], "fingerprint": r["fingerprint"],
                 "parameters": r["parameters"], "corpus": r["corpus"], "corpus_tokens": r["corpus tokens"],
                 **{f"{t}_{k}": r["numbers"][t].get(k) for t in tasks if t in r["numbers"]

@@ -53,7 +53,7 @@ def encoder_report(rs: ResultSet, encoder: str, out: Path, samples: int) -> tupl
     record = next(r for r in rs.records if r["encoder"] == encoder)
     desc = record.get("encoder_description") or {}
     head = f"# Encoder `{encoder}`\n\n" + "".join(f"- {k}: {v}\n" for k, v in desc.items() if v is not None)
-    if record.get("encoder_fingerprint"):
+    if record.get("encoder_fingerprint") and "fingerprint" not in desc:
         head += f"- fingerprint: `{record['encoder_fingerprint'][:16]}`\n"
     page = head + "\n" + "\n".join(p for p in parts if p)
     (out / "README.md").write_text(page, encoding="utf-8")
