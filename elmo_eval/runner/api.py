@@ -168,7 +168,7 @@ def reproduce(profile: str = "default", *, out_dir=None, cache_dir=None, tasks=N
     summary.update(finished=sum(finished.values()), seconds=time.time() - started,
                    encoder=", ".join(finished), encoders=finished)
     if report and process_rank() == 0:  # the other ranks of a multi-process run only train
-        summary["report"] = str(build_report(out_dir, name=profile, samples=significance_samples))
+        summary["report"] = str(build_report(out_dir, name=out_dir.name, samples=significance_samples))
     return summary
 
 

@@ -337,7 +337,7 @@ def submit_array(profile: str, request: dict, options: LaunchOptions, runs, spec
         _say(f"error: {len(failed)} of {len(keys)} runs failed; their logs are named above. The report below "
              "covers the finished runs; run the same command again to retry the failed ones")
     if request.get("report", True):
-        summary["report"] = str(build_report(out_dir, name=profile,
+        summary["report"] = str(build_report(out_dir, name=Path(out_dir).name,
                                              samples=request.get("significance_samples", 10000)))
     return summary
 
