@@ -143,8 +143,8 @@ def load_probe_data(path: str | Path, fmt: str | None = None, max_sentences: int
         raise ProbeDataError(f"{path} does not exist")
     fmt = fmt or detect_format(path)
     if fmt == "world":
-        return world_probe_data(path)
-    if fmt == "conll2003":
+        data = world_probe_data(path)
+    elif fmt == "conll2003":
         data = conll2003_probe_data(path)
     elif fmt == "conll2012":
         return conll2012_probe_data(path, max_sentences)

@@ -98,6 +98,7 @@ def run_probes(encoder, vectors, data, probes=PROBES, *, out_dir, cache_dir, enc
         "data": {"name": data.name, "source": data.source, "fingerprint": data.fingerprint(),
                  "sizes": data.sizes(), "notes": data.notes},
         "rows": features.rows,
+        "options": {"probes": list(probes), "pos": dict(pos_options or {}), "nn_words": nn_words},
         "probes": results,
         "paper": {"wsd_f1_table5": PAPER_WSD, "pos_accuracy_table6": PAPER_POS},
         "seconds": {"total": round(time.time() - started, 2), **timings},

@@ -88,7 +88,7 @@ def reproduce(profile: str = "default", *, out_dir=None, cache_dir=None, tasks=N
               report: bool = True, significance_samples: int = 10000, world_size: str | None = None,
               use_world: bool | None = None, launcher=None, only_run: str | None = None,
               encoder_specs: list[str] | None = None, layers: str = "auto",
-              cache_disk_share: float | None = None) -> dict:
+              cache_disk_share: float | None = None, probe_data=None, probe_options: dict | None = None) -> dict:
     """Plan the matrix, run what is not finished, rebuild the report. Returns a summary dict.
 
     Data: the embedded default (no encoder given) runs on the generated world. Any other encoder runs
@@ -100,6 +100,10 @@ def reproduce(profile: str = "default", *, out_dir=None, cache_dir=None, tasks=N
     here (see :mod:`elmo_eval.runner.launch`); only_run: ``task/run_id``, the one run of an array task.
     ``layers``: ``cache``, ``on-the-fly`` or ``auto`` (on the fly when a task's cache would take
     more than ``cache_disk_share`` of the free disk); see :mod:`elmo_eval.runner.layer_mode`.
+    ``probe_data``, ``probe_options``: with the ``probes`` comparison among the tables, the probes run per
+    encoder after its runs (rank 0), on the world's probe data when the encoder runs on the world, else on
+    ``probe_data`` (a CoNLL-2003 or CoNLL-2012 folder; given, it wins), into ``runs/<encoder>/probes/``;
+    see :mod:`elmo_eval.runner.probe_runs`.
     """
     from elmo_eval.runner.layer_mode import DEFAULT_DISK_SHARE, LayerPolicy
 
@@ -127,7 +131,8 @@ def reproduce(profile: str = "default", *, out_dir=None, cache_dir=None, tasks=N
         del specs[name]
     names = list(specs)
     seed_list = list(range(seeds)) if isinstance(seeds, int) else list(seeds or preset["seeds"])
-    runs = build_plan(list(specs.values()), list(tables or preset["tables"]), seed_list,
+    table_list = list(tables or preset["tables"])
+    runs = build_plan(list(specs.values()), table_list, seed_list,
                       hp_profile or preset["hp_profile"], list(fractions or preset["fractions"]))
     runs = shard(runs, shard_spec)
     if only_run is not None:  # one task of a launched array: its run alone
@@ -136,15 +141,37 @@ def reproduce(profile: str = "default", *, out_dir=None, cache_dir=None, tasks=N
             raise ValueError(f"run {only_run} is not in the plan (task specs changed since it was submitted?)")
     summary = {"profile": profile, "runs": len(runs), "tasks": names, "out_dir": str(out_dir),
                "cache_dir": str(cache_dir)}
+    probing, probe_why_not = probes_wanted(table_list, shard_spec, only_run, launcher)
+    if probe_data is not None and "probes" not in table_list and process_rank() == 0:
+        print("--probe-data: not read (the probes comparison is not among the tables; add --tables probes)",
+              file=sys.stderr, flush=True)
+    given_probe_data = None
+    if probing:
+        from elmo_eval.probes.data import ProbeDataError
+        from elmo_eval.runner.probe_runs import check_probe_options, load_given_probe_data
+
+        probe_options = check_probe_options(probe_options)
+        try:  # before any training: a wrong folder fails fast
+            given_probe_data = load_given_probe_data(probe_data, probe_options) if probe_data else None
+        except ProbeDataError as error:
+            raise UsageError(f"--probe-data: {str(error).splitlines()[0]}") from None
+    elif probe_why_not and process_rank() == 0:
+        print(f"probes: not run here: {probe_why_not}", file=sys.stderr, flush=True)
     if encoder_specs and (options or weights or bilm_dir or encoder is not None):
         raise ValueError("give encoders either as encoder specs or as options/weights/bilm_dir/encoder, not both")
     if dry_run:
         owners = planned_encoder_names(preset, encoder_specs, options, weights, bilm_dir, encoder, encoder_name)
         print_plan(runs, specs, preset, cache_dir, user_encoder, data_roots, out_dir, world_seed, owners)
+        if probing:
+            print("probes: per encoder after its runs (wsd where the data has senses, pos, nn), on "
+                  + (f"{given_probe_data.name} data ({given_probe_data.source})" if given_probe_data is not None
+                     else "the world's probe data (skipped for an encoder on real data: give --probe-data)")
+                  + f", into {out_dir / 'runs' / '<encoder>' / 'probes'}")
         return summary
     started = time.time()
     device = run_device(trainer_options)
     finished: dict[str, int] = {}
+    probed: dict[str, str] = {}
     if launcher is not None and len(encoder_specs or []) > 1:
         raise UsageError("--launcher takes one encoder at a time")
     for encoder_spec in encoder_specs or [None]:
@@ -164,12 +191,33 @@ def reproduce(profile: str = "default", *, out_dir=None, cache_dir=None, tasks=N
         written = execute(runs, specs, setup, out_dir, cache_dir, data_roots, trainer_options, progress,
                           layer_policy)
         finished[setup.encoder_id] = len(written)
+        if probing and process_rank() == 0:  # the other ranks of a multi-process run only train
+            from elmo_eval.runner.probe_runs import run_encoder_probes
+
+            probed[setup.encoder_id] = run_encoder_probes(setup, out_dir, cache_dir, given_probe_data,
+                                                          probe_options, progress)
         setup.encoder = None  # free its weights before the next encoder loads
     summary.update(finished=sum(finished.values()), seconds=time.time() - started,
                    encoder=", ".join(finished), encoders=finished)
+    if probed:
+        summary["probes"] = probed
     if report and process_rank() == 0:  # the other ranks of a multi-process run only train
         summary["report"] = str(build_report(out_dir, name=out_dir.name, samples=significance_samples))
     return summary
+
+
+def probes_wanted(tables: list[str], shard_spec: str | None, only_run: str | None, launcher) -> tuple[bool, str]:
+    """Whether this call runs the probes comparison, and if not while it was asked for, why."""
+    if "probes" not in tables:
+        return False, ""
+    if only_run is not None:  # an array job's task: its one training run (the submitting call said why)
+        return False, ""
+    if launcher is not None:
+        return False, ("an array job runs training runs only; run `elmo-eval reproduce --tables probes` "
+                       "without --launcher afterwards")
+    if shard_spec and int(shard_spec.split("/")[0]) != 0:
+        return False, f"shard {shard_spec}: the probes run in shard 0 only"
+    return True, ""
 
 
 class MissingDataError(UsageError):

@@ -12,10 +12,10 @@ from elmo_eval.runner import launch
 from elmo_eval.runner.layer_mode import DEFAULT_DISK_SHARE, LAYER_MODES
 from elmo_eval.runner.presets import PRESETS
 
-
 # the comparisons of elmo_eval.runner.comparisons.BOOK, spelt out so `--help` imports nothing (a test
 # checks they agree)
-TABLE_CHOICES = ["table1", "table1_char", "table2", "table3", "ablations", "figure1", "topic", "variants"]
+TABLE_CHOICES = ["table1", "table1_char", "table2", "table3", "ablations", "figure1", "topic", "variants",
+                 "probes"]
 
 
 def _share(text: str) -> float:
@@ -54,8 +54,10 @@ def _check_inputs(args: argparse.Namespace) -> None:
         raise UsageError("give either --bilm or --options and --weights, not both")
     if bool(args.options) != bool(args.weights):
         raise UsageError("--options and --weights go together")
+    if args.probe_max_sentences is not None and args.probe_max_sentences < 1:
+        raise UsageError("--probe-max-sentences must be >= 1")
     for flag, path in (("--options", args.options), ("--weights", args.weights), ("--bilm", args.bilm),
-                       ("--glove", args.glove)):
+                       ("--glove", args.glove), ("--probe-data", args.probe_data)):
         if path and not Path(path).exists():
             raise UsageError(f"{flag} {path}: no such file or directory")
     for name in args.tasks or []:
@@ -130,6 +132,8 @@ def run_reproduce(args: argparse.Namespace) -> int:
         encoder_specs=encoders,
         layers=args.layers,
         cache_disk_share=args.cache_disk_share,
+        probe_data=args.probe_data,
+        probe_options={"max_sentences": args.probe_max_sentences} if args.probe_max_sentences else None,
     )
     launcher = None
     try:
@@ -179,7 +183,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         choices=sorted(PRESETS),
         default="default",
         help="default: Tables 1-2 + topic, 1 seed, CPU minutes; full: 3 seeds, every table and "
-        "figure; paper: real data and paper-size heads",
+        "figure and the probes; paper: real data and paper-size heads",
     )
     rep.add_argument("--out", help="results folder (default results/<profile>)")
     rep.add_argument(
@@ -187,8 +191,16 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     rep.add_argument("--tasks", nargs="+", help="task specs to run (default: every tasks/*.toml)")
     rep.add_argument(
-        "--tables", nargs="+", choices=TABLE_CHOICES
+        "--tables", nargs="+", choices=TABLE_CHOICES,
+        help="comparisons to run (default: the profile's); probes = the per-layer probes of Tables 5-6, once "
+        "per encoder after its runs (no training runs)"
     )
+    rep.add_argument("--probe-data", metavar="DIR",
+                     help="with the probes: a CoNLL-2003 or CoNLL-2012 folder to probe on (format detected as "
+                     "`elmo-eval probe --data` does; default: the world's probe data for an encoder on the world, "
+                     "none for one on real data)")
+    rep.add_argument("--probe-max-sentences", type=int, metavar="N",
+                     help="with the probes: the first N sentences of each split of the probe data")
     rep.add_argument("--seeds", type=int, help="number of seeds (0..N-1)")
     rep.add_argument("--hp-profile", help="override the task hyperparameter profile (tiny | paper)")
     rep.add_argument("--options", help="biLM options.json (official AllenNLP format)")

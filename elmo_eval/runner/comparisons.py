@@ -65,13 +65,18 @@ class Arm:
         return self.representation == "baseline"
 
 
+KINDS = ("gain", "columns", "curve", "variants", "probe")
+
+
 @dataclass(frozen=True)
 class Comparison:
     """One table or figure of the reproduction.
 
     kind: ``gain`` (baseline vs +ELMo with a paired test), ``columns`` (one column per arm),
-    ``curve`` (the arms over training fractions) or ``variants`` (each of a task's named
-    variants, ``[variants.*]`` in its spec). split: the split reported (``test`` falls back to
+    ``curve`` (the arms over training fractions), ``variants`` (each of a task's named
+    variants, ``[variants.*]`` in its spec) or ``probe`` (the per-layer probes of
+    :mod:`elmo_eval.probes`, run once per encoder after its runs: no task joins it and the
+    planner makes no training runs for it). split: the split reported (``test`` falls back to
     dev where a task has none). needed: a task's row is shown when at least this many arms ran.
     """
 
@@ -85,7 +90,7 @@ class Comparison:
     notes: tuple[str, ...] = field(default=())
 
     def __post_init__(self):
-        if self.kind not in ("gain", "columns", "curve", "variants"):
+        if self.kind not in KINDS:
             raise ValueError(f"comparison {self.name!r}: unknown kind {self.kind!r}")
 
 
@@ -138,6 +143,14 @@ BOOK: dict[str, Comparison] = {c.name: c for c in (
     Comparison(
         "variants", "Extra configurations (a spec's named variants)", "variants", "test",
         notes=("Configurations a spec adds beside the paper's; see each spec's [variants.*] comments.",)),
+    Comparison(
+        "probes", "Tables 5-6: what each layer captures (probes)", "probe", "test",
+        notes=("Per encoder, not per task: word sense disambiguation by nearest sense centroid (Table 5; "
+               "all-words scoring, P = correct / answered, R = correct / all targets) and POS tagging with a "
+               "linear classifier per frozen layer (Table 6), for the word-only vectors and every layer "
+               "(see docs/probes.md).",
+               "The paper's numbers are its biLM's layers 1 and 2 on SemCor / Raganato et al.'s WSD sets and "
+               "PTB WSJ; ours are on the probe data named above each table.")),
 )}
 
 

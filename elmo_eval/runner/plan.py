@@ -53,6 +53,10 @@ def check_tables(spec: TaskSpec) -> None:
     if unknown:
         raise SpecError(f"{spec.path}: setup.tables names {unknown}, which are not comparisons; "
                         f"known: {', '.join(BOOK)}")
+    per_encoder = [name for name in spec.setup.get("tables", ()) if BOOK[name].kind == "probe"]
+    if per_encoder:
+        raise SpecError(f"{spec.path}: setup.tables names {per_encoder}: the probes run once per encoder, "
+                        "not per task; no task joins them")
 
 
 def build_plan(specs: list[TaskSpec], tables: list[str], seeds: list[int], hp_profile: str,
@@ -60,8 +64,9 @@ def build_plan(specs: list[TaskSpec], tables: list[str], seeds: list[int], hp_pr
     """All runs the requested comparisons need, deduplicated, in a stable order.
 
     tables: names of comparisons in the book (figure 2 reads the layer weights of every
-    ELMo run, so it needs no runs of its own). A task takes part in a comparison only when
-    its spec lists it in ``setup.tables``.
+    ELMo run, so it needs no runs of its own; the probes, kind ``probe``, train no task and run
+    per encoder in :func:`elmo_eval.runner.api.reproduce`). A task takes part in a comparison
+    only when its spec lists it in ``setup.tables``.
     """
     wanted: dict[PlannedRun, set[str]] = {}
 
@@ -70,7 +75,7 @@ def build_plan(specs: list[TaskSpec], tables: list[str], seeds: list[int], hp_pr
             run = PlannedRun(spec.name, rep, fraction, seed, hp_profile, variant)
             wanted.setdefault(run, set()).add(table)
 
-    chosen = [comparison(name) for name in tables]
+    chosen = [c for c in map(comparison, tables) if c.kind != "probe"]
     for spec in specs:
         check_tables(spec)
         for comp in chosen:

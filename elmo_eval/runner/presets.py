@@ -1,7 +1,7 @@
 """Reproduction presets: which tables, how many seeds, which hyperparameter profile.
 
 ``default`` is what the README's first command runs on a CPU in minutes;
-``full`` adds seeds and every table and figure; ``paper`` is for real data and
+``full`` adds seeds, every table and figure and the per-layer probes; ``paper`` is for real data and
 official weights on a GPU box.
 """
 from __future__ import annotations
@@ -13,7 +13,7 @@ PRESETS: dict[str, dict] = {
     },
     "full": {
         "hp_profile": "tiny", "seeds": [0, 1, 2], "world_size": "small", "bilm_preset": "tiny",
-        "tables": ["table1", "table2", "table3", "figure1", "ablations", "topic", "variants"],
+        "tables": ["table1", "table2", "table3", "figure1", "ablations", "topic", "variants", "probes"],
         "fractions": [0.01, 0.1, 0.3, 1.0],
     },
     "paper": {

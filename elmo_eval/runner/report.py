@@ -1,10 +1,11 @@
 """Leaderboard reports, rebuilt from result files alone (``elmo-eval report``).
 
-Reads only ``runs/**/result.json`` and the per-instance statistics files beside them (JSON;
-no task specs, no task code, no pickles, no symbolic links followed). Writes into the results
-folder: the leaderboard across encoders (``leaderboard.md/.csv``), one folder per encoder with
-every comparison of the book that its runs fill (Tables 1-3, the ablations, the topic and
-variant comparisons as Markdown and CSV, Figures 1 and 2 as PNG), a machine-readable
+Reads only ``runs/**/result.json``, the per-instance statistics files beside them and the
+probe results ``runs/<encoder>/probes/probes-*.json`` (JSON; no task specs, no task code, no
+pickles, no symbolic links followed). Writes into the results folder: the leaderboard across
+encoders (``leaderboard.md/.csv``), one folder per encoder with every comparison of the book
+that its runs fill (Tables 1-3, the ablations, the topic and variant comparisons and the
+per-layer probes of Tables 5-6 as Markdown and CSV, Figures 1 and 2 as PNG), a machine-readable
 ``summary.json`` and a ``README.md`` page linking everything.
 """
 from __future__ import annotations
@@ -17,8 +18,8 @@ from elmo_eval.runner.comparisons import BOOK
 from elmo_eval.runner.figures import figure1, figure2
 from elmo_eval.runner.html_page import write_page
 from elmo_eval.runner.leaderboard import leaderboard
-from elmo_eval.runner.report_tables import columns_table, gain_table, variants_table
-from elmo_eval.runner.results import load_results
+from elmo_eval.runner.report_tables import columns_table, gain_table, probes_table, variants_table
+from elmo_eval.runner.results import load_probe_results, load_results
 from elmo_eval.runner.resultset import ResultSet
 
 SOURCES = (
@@ -32,12 +33,15 @@ def encoder_folder(encoder: str) -> str:
     return re.sub(r"[^A-Za-z0-9._-]+", "_", encoder).strip("._") or "encoder"
 
 
-def encoder_report(rs: ResultSet, encoder: str, out: Path, samples: int) -> tuple[str, list[dict]]:
-    """Every comparison the encoder's runs fill, in the book's order, into ``out``."""
+def encoder_report(rs: ResultSet, encoder: str, out: Path, samples: int,
+                   probe_results: list[dict] | None = None) -> tuple[str, list[dict], list[dict]]:
+    """Every comparison the encoder's runs (and probe results) fill, in the book's order, into ``out``.
+    Returns the page, the numbers of its Table 1 and those of its probes (for the summary)."""
     out.mkdir(parents=True, exist_ok=True)
     for stale in [*out.glob("*.md"), *out.glob("*.csv"), *out.glob("*.png")]:
         stale.unlink()  # a comparison whose runs are gone must not keep an old table
-    parts, table1 = [], []
+    probe_results = [r for r in probe_results or [] if r["encoder"].get("id") == encoder]
+    parts, table1, probe_rows = [], [], []
     for comp in BOOK.values():
         if comp.kind == "gain":
             text, numbers = gain_table(rs, comp, encoder, out, samples)
@@ -46,18 +50,24 @@ def encoder_report(rs: ResultSet, encoder: str, out: Path, samples: int) -> tupl
             text = columns_table(rs, comp, encoder, out)
         elif comp.kind == "curve":
             text = figure1(rs, comp, encoder, out)
+        elif comp.kind == "probe":
+            text, probe_rows = probes_table(probe_results, comp, encoder, out)
         else:
             text = variants_table(rs, comp, encoder, out)
         parts.append(text)
     parts.append(figure2(rs, encoder, out))
-    record = next(r for r in rs.records if r["encoder"] == encoder)
+    record = next((r for r in rs.records if r["encoder"] == encoder), None)
+    if record is None:  # an encoder with probe results only
+        probed = probe_results[0]["encoder"]
+        record = {"encoder_description": probed.get("description"), "encoder_fingerprint": probed.get("fingerprint")}
     desc = record.get("encoder_description") or {}
+    desc = desc if isinstance(desc, dict) else {}
     head = f"# Encoder `{encoder}`\n\n" + "".join(f"- {k}: {v}\n" for k, v in desc.items() if v is not None)
-    if record.get("encoder_fingerprint") and "fingerprint" not in desc:
+    if isinstance(record.get("encoder_fingerprint"), str) and "fingerprint" not in desc:
         head += f"- fingerprint: `{record['encoder_fingerprint'][:16]}`\n"
     page = head + "\n" + "\n".join(p for p in parts if p)
     (out / "README.md").write_text(page, encoding="utf-8")
-    return page, table1
+    return page, table1, probe_rows
 
 
 def build_report(results_dir: str | Path, name: str | None = None, samples: int = 10000) -> Path:
@@ -65,7 +75,8 @@ def build_report(results_dir: str | Path, name: str | None = None, samples: int 
     ``results_dir`` from its result files alone."""
     out = Path(results_dir)
     records = load_results(out / "runs")
-    if not records:
+    probe_results = load_probe_results(out / "runs")
+    if not records and not probe_results:
         raise FileNotFoundError(f"no result files under {out / 'runs'}")
     old = [r["_dir"] for r in records if "spec" not in r]
     if old:
@@ -84,12 +95,19 @@ def build_report(results_dir: str | Path, name: str | None = None, samples: int 
                                  "Leaderboard across encoders" + (f" ({kind} data)" if suffix else ""))
         board += text + "\n"
         board_rows += [{**row, "data_kind": kind} for row in rows]
-    summary = {"encoders": rs.encoders, "tasks": rs.tasks, "runs": len(records), "leaderboard": board_rows,
+    # an encoder with probe results but no runs (``--tables probes`` alone) gets its page too
+    encoders = list(dict.fromkeys([*rs.encoders, *(r["encoder"]["id"] for r in probe_results)]))
+    summary = {"encoders": encoders, "tasks": rs.tasks, "runs": len(records), "leaderboard": board_rows,
                "table1": {}}
+    if probe_results:
+        summary["probes"] = {}
     links, pages = [], {}
-    for encoder in rs.encoders:
+    for encoder in encoders:
         folder = encoder_folder(encoder)
-        pages[folder], summary["table1"][encoder] = encoder_report(rs, encoder, out / folder, samples)
+        pages[folder], summary["table1"][encoder], probe_rows = encoder_report(rs, encoder, out / folder, samples,
+                                                                               probe_results)
+        if probe_results:
+            summary["probes"][encoder] = probe_rows
         links.append(f"- [{encoder}]({folder}/README.md)")
     seconds = sum(r.get("wall_seconds", 0.0) for r in records)
     title = name or out.name

@@ -172,3 +172,63 @@ def _source(runs: list[dict]) -> str:
     if source.get("kind") == "world":
         return f"world {source.get('version')}"
     return source.get("kind", "?")
+
+
+def probes_table(probe_results: list[dict], comp: Comparison, encoder: str, out: Path) -> tuple[str, list[dict]]:
+    """The ``probes`` comparison: per row (the word-only vectors, then each layer) the WSD P/R/F1 (Table 5)
+    and POS accuracy (Table 6) of the encoder's probe result files, the paper's numbers beside, as
+    :mod:`elmo_eval.probes.tables` writes them for ``elmo-eval probe``. Reads the records alone
+    (:func:`elmo_eval.runner.results.load_probe_results`: plain JSON); a record without what a table needs is
+    named in a warning and left out."""
+    import os
+    import warnings
+
+    from elmo_eval.probes.tables import PAPER_POS, PAPER_ROW, PAPER_WSD, pos_table, wsd_table
+
+    parts, numbers = [], []
+    for result in sorted((r for r in probe_results if r["encoder"].get("id") == encoder),
+                         key=lambda r: (str(r.get("data", {}).get("name")), r["_file"])):
+        try:
+            data, order = result["data"], list(result["rows"])
+            # the file's keys are sorted: its rows again in the probe's order (word vectors, layer 0, ...)
+            probes = {name: {**probe, "rows": {row: probe["rows"][row] for row in order if row in probe["rows"]}}
+                      if name in ("wsd", "pos") else probe for name, probe in result["probes"].items()}
+            text = [f"### On {data['name']} data", "",
+                    f"{data['source']}: {data['notes']}; train {data['sizes']['train']['sentences']} sentences / "
+                    f"{data['sizes']['train']['tokens']} tokens, test {data['sizes']['test']['sentences']} / "
+                    f"{data['sizes']['test']['tokens']}; word vectors `{result['vectors']['source']}`; data "
+                    f"fingerprint `{data['fingerprint']}`.", ""]
+            if "wsd" in probes:
+                text += ["#### Word sense disambiguation by nearest sense (Table 5)", "", wsd_table(probes["wsd"]), ""]
+            if "pos" in probes:
+                text += ["#### POS tagging, a linear classifier per frozen row (Table 6)", "",
+                         pos_table(probes["pos"]), ""]
+            full = Path(result["_file"]).with_suffix(".md")
+            if full.is_file() and not full.is_symlink():
+                text += [f"Every probe, the nearest neighbours (Table 4) included: "
+                         f"[{full.name}]({Path(os.path.relpath(full, out)).as_posix()}).", ""]
+            rows = []
+            wsd_rows = probes.get("wsd", {}).get("rows", {})
+            pos_rows = probes.get("pos", {}).get("rows", {})
+            for row in dict.fromkeys([*wsd_rows, *pos_rows]):
+                wsd = wsd_rows.get(row, {}).get("score", {})
+                pos = pos_rows.get(row, {})
+                paper = PAPER_ROW.get(row)
+                rows.append({"encoder": encoder, "data": data["name"], "data_fingerprint": data["fingerprint"],
+                             "row": row, "wsd_precision": wsd.get("precision"), "wsd_recall": wsd.get("recall"),
+                             "wsd_f1": wsd.get("f1"), "wsd_answered": wsd.get("answered"),
+                             "wsd_total": wsd.get("total"), "paper_wsd_f1": PAPER_WSD.get(paper),
+                             "pos_accuracy": pos.get("accuracy"), "pos_train_accuracy": pos.get("train_accuracy"),
+                             "paper_pos_accuracy": PAPER_POS.get(paper)})
+        except (KeyError, TypeError, ValueError, AttributeError) as error:
+            warnings.warn(f"{result['_file']}: a probe result without what the report needs ({error!r}); "
+                          "left out", stacklevel=2)
+            continue
+        parts.append("\n".join(text))
+        numbers += rows
+    if not parts:
+        return "", numbers
+    page = f"## {comp.title}\n\n" + "\n".join(parts) + "\n" + "".join(f"- {n}\n" for n in comp.notes)
+    (out / f"{comp.name}.md").write_text(page, encoding="utf-8")
+    pd.DataFrame(numbers).to_csv(out / f"{comp.name}.csv", index=False)
+    return page, numbers

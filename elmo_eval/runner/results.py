@@ -12,6 +12,8 @@ from elmo_eval.io import atomic_write_bytes
 
 RESULT_FILE = "result.json"
 STATISTICS_FILE = "statistics.json"
+PROBES_FOLDER = "probes"  # runs/<encoder>/probes/: the probe results of the ``probes`` comparison
+PROBE_RESULT_KIND = "elmo_eval.probes"  # = elmo_eval.probes.run.RESULT_KIND (not imported: it loads torch)
 
 
 def write_statistics(path: Path, aggregate: str, statistics: dict) -> None:
@@ -42,6 +44,41 @@ def result_files(root: str | Path) -> list[Path]:
         if RESULT_FILE in files and not (Path(folder) / RESULT_FILE).is_symlink():
             found.append(Path(folder) / RESULT_FILE)
     return sorted(found)
+
+
+def probe_result_files(root: str | Path) -> list[Path]:
+    """Every probe result (``<encoder>/probes/probes-*.json``, written by the ``probes`` comparison) under
+    ``root``, found as :func:`result_files` finds runs: no symbolic link followed or read."""
+    found = []
+    for folder, dirs, files in os.walk(Path(root), followlinks=False):
+        dirs.sort()
+        if Path(folder).name != PROBES_FOLDER:
+            continue
+        for name in sorted(files):
+            path = Path(folder) / name
+            if name.startswith("probes-") and name.endswith(".json") and not path.is_symlink():
+                found.append(path)
+    return sorted(found)
+
+
+def load_probe_results(root: str | Path) -> list[dict]:
+    """Every probe result under ``root`` (plain JSON, ``kind`` elmo_eval.probes), with ``_file`` set to
+    its path; a file that is not one is named in a warning and skipped."""
+    out = []
+    for path in probe_result_files(root):
+        try:
+            with open(path, encoding="utf-8") as handle:
+                record = json.load(handle)
+            if not isinstance(record, dict) or record.get("kind") != PROBE_RESULT_KIND \
+                    or not isinstance(record.get("encoder"), dict) \
+                    or not isinstance(record["encoder"].get("id"), str) or not record["encoder"]["id"]:
+                raise ValueError(f"not a probe result (kind {PROBE_RESULT_KIND!r} with an encoder id)")
+        except (OSError, ValueError) as err:
+            warnings.warn(f"{path}: not a readable probe result ({err}); skipped", stacklevel=2)
+            continue
+        record["_file"] = str(path)
+        out.append(record)
+    return out
 
 
 def load_results(root: str | Path) -> list[dict]:
