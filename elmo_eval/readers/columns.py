@@ -8,9 +8,12 @@ U+FEFF, is part of a token. Python's ``str.split()`` splits on all Unicode white
 """
 from __future__ import annotations
 
+import gc
 import gzip
 import io
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from elmo_eval.readers.errors import DataFormatError
@@ -18,6 +21,7 @@ from elmo_eval.readers.errors import DataFormatError
 # Characters str.split() takes for separators on an ASCII line although the formats do not:
 # vertical tab, form feed and the ASCII file/group/record/unit separators.
 _ASCII_NOT_SEPARATORS = re.compile(r"[\x0b\x0c\x1c-\x1f]")
+_ASCII_NOT_SEPARATOR_CHARS = "\x0b\x0c\x1c\x1d\x1e\x1f"
 FIELD_SEPARATORS = re.compile(r"[ \t\r\n]+")
 
 
@@ -62,8 +66,42 @@ def read_text(path: str | Path) -> str:
 
 
 def is_plain(text: str) -> bool:
-    """Whether ``str.split()`` splits ``text`` exactly where :func:`split_columns` does (two C-level scans)."""
-    return text.isascii() and _ASCII_NOT_SEPARATORS.search(text) is None
+    """Whether ``str.split()`` splits ``text`` exactly where :func:`split_columns` does.
+
+    C-level scans only: ``isascii`` and one ``in`` (a memchr) per control character, which on a
+    whole file is an order of magnitude faster than searching it with the character-class regex.
+    """
+    return text.isascii() and not any(char in text for char in _ASCII_NOT_SEPARATOR_CHARS)
+
+
+@contextmanager
+def gc_paused() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector while a reader builds its (acyclic) result.
+
+    A reader allocates containers (row lists, span tuples, sentences) by the hundred thousand and keeps
+    them all; each automatic collection re-traverses everything kept so far, which was about half of
+    a read's CPU time. The readers create no reference cycles, so there is nothing for the collector
+    to find in what they build; reference counting frees every temporary as before.
+
+    On exit the collector is re-enabled, and what is tracked at that moment (chiefly the result) is
+    moved to the oldest generation with ``gc.freeze(); gc.unfreeze()`` (two list splices, documented
+    to put the objects back into the oldest generation) instead of being traversed at once by the
+    young collection that re-enabling would trigger. The result is long-lived data; the full
+    collections of the program still visit it as they visit any such data. Nothing is changed if the
+    collector was already disabled, and the promotion is skipped (plain re-enable) if the caller has
+    frozen objects of its own, which ``gc.unfreeze`` would otherwise release.
+    """
+    if not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        if gc.get_freeze_count() == 0:
+            gc.freeze()
+            gc.unfreeze()
+        gc.enable()
 
 
 def text_lines(text: str) -> list[str]:
@@ -84,8 +122,8 @@ def read_rows(path: str | Path) -> tuple[list[str], list[list[str]]]:
     text = read_text(path)
     lines = text_lines(text)
     if is_plain(text):
-        # two C-level scans of the whole text decide that str.split is exact on every line
-        return lines, [line.split() for line in lines]
+        # C-level scans of the whole text decide that str.split is exact on every line
+        return lines, list(map(str.split, lines))
     return lines, [split_columns(line) for line in lines]
 
 

@@ -18,14 +18,16 @@ which is what the release's ``make-*set.sh`` scripts do with ``paste``.
 """
 from __future__ import annotations
 
+from itertools import compress, count
+from operator import add, ne, not_
 from pathlib import Path
 
-from elmo_eval.readers.columns import read_rows
-from elmo_eval.readers.conll2012 import Sentence, parse_bracket_column, spans_to_bio
+from elmo_eval.readers.columns import gc_paused, read_rows
+from elmo_eval.readers.conll2012 import Sentence, _bio, _none_if_dash, _parse_brackets
 from elmo_eval.readers.errors import DataFormatError
 
 
-def _sentence(rows: list[list[str]], lines: list[int], path: Path, lemma_column: int) -> Sentence:
+def _sentence(rows: list[list[str]], lines: range, path: Path, lemma_column: int) -> Sentence:
     width = len(rows[0])
     for row, line_no in zip(rows, lines) if len(set(map(len, rows))) != 1 else ():
         if len(row) != width:
@@ -35,18 +37,20 @@ def _sentence(rows: list[list[str]], lines: list[int], path: Path, lemma_column:
         raise DataFormatError(path, lines[0], f"{width} columns; expected the word, then the predicate "
                               f"column at index {lemma_column}")
     columns = list(zip(*rows))
-    lemmas = [None if v == "-" else v for v in columns[lemma_column]]
-    predicates = [i for i, v in enumerate(lemmas) if v is not None]
-    arg_columns = [list(c) for c in columns[lemma_column + 1:]]
+    length = len(rows)
+    lemma_tags = columns[lemma_column]
+    lemmas = _none_if_dash(lemma_tags)
+    predicates = list(compress(range(length), map("-".__ne__, lemma_tags)))
+    arg_columns = list(map(list, columns[lemma_column + 1:]))
     if len(arg_columns) != len(predicates):
         raise DataFormatError(path, lines[0], f"{len(predicates)} predicates in column {lemma_column} but "
                               f"{len(arg_columns)} argument columns")
     frames, spans_per_column = [], []
     for k, (predicate, column) in enumerate(zip(predicates, arg_columns)):
-        spans = parse_bracket_column(column, path, lines, f"argument column {k + 1}")
-        frames.append((predicate, spans_to_bio(len(rows), spans)))
+        spans, nested = _parse_brackets(column, path, lines, f"argument column {k + 1}")
+        frames.append((predicate, _bio(length, spans, nested)))
         spans_per_column.append(spans)
-    none = [None] * len(rows)
+    none = [None] * length
     return Sentence(words=list(columns[0]), pos=[], parse_bits=[], predicate_lemmas=lemmas,
                     predicate_framesets=list(none), word_senses=list(none), speakers=list(none),
                     named_entities=[], srl_frames=frames, srl_spans=spans_per_column, srl_columns=arg_columns,
@@ -57,9 +61,12 @@ def read_conll2005(path: str | Path, lemma_column: int = 1) -> list[Sentence]:
     """Every sentence of one file, or of a release split folder (``words/`` beside ``props/``)."""
     path = Path(path)
     if path.is_dir():
-        return [s for words, props in release_pairs(path) for s in read_conll2005_pair(words, props)]
-    _, rows = read_rows(path)
-    return _sentences(enumerate(rows, start=1), path, lemma_column)
+        pairs = release_pairs(path)
+        with gc_paused():
+            return [s for words, props in pairs for s in _read_pair(words, props)]
+    with gc_paused():
+        _, rows = read_rows(path)
+        return _sentences(rows, path, lemma_column)
 
 
 def release_pairs(folder: str | Path) -> list[tuple[Path, Path]]:
@@ -86,35 +93,38 @@ def _release_name(path: Path, marker: str) -> str:
 
 def read_conll2005_pair(words: str | Path, props: str | Path) -> list[Sentence]:
     """The sentences of a release words file and its props file, joined row by row (``paste words props``)."""
-    words, props = Path(words), Path(props)
+    with gc_paused():
+        return _read_pair(Path(words), Path(props))
+
+
+def _read_pair(words: Path, props: Path) -> list[Sentence]:
     word_rows, prop_rows = read_rows(words)[1], read_rows(props)[1]
     for name, rows, other in ((words, word_rows, prop_rows), (props, prop_rows, word_rows)):
         extra = next((n for n in range(len(other), len(rows)) if rows[n]), None)
         if extra is not None:
             raise DataFormatError(name, extra + 1, "more rows than in its words/props partner file")
+    # the first row that is blank in one file but not in the other (found in C); the sentences that
+    # end before it are still read first, so that an error in one of them is the one reported
+    mismatch = next(compress(count(), map(ne, map(bool, word_rows), map(bool, prop_rows))), None)
+    if mismatch is None:
+        return _sentences(list(map(add, word_rows, prop_rows)), props, lemma_column=1)
+    _sentences(list(map(add, word_rows[:mismatch], prop_rows[:mismatch])), props, lemma_column=1, last=False)
+    line_no, word, columns = mismatch + 1, word_rows[mismatch], prop_rows[mismatch]
+    raise DataFormatError(props, line_no, f"{'blank' if not columns else 'a row'} here but "
+                          f"{'blank' if not word else 'a word'} at line {line_no} of {words.name} "
+                          "(the words and props files must have the same rows)")
 
-    def joined():
-        for line_no, (word, columns) in enumerate(zip(word_rows, prop_rows), start=1):
-            if bool(word) != bool(columns):
-                raise DataFormatError(props, line_no, f"{'blank' if not columns else 'a row'} here but "
-                                      f"{'blank' if not word else 'a word'} at line {line_no} of {words.name} "
-                                      "(the words and props files must have the same rows)")
-            yield line_no, word + columns
 
-    return _sentences(joined(), props, lemma_column=1)
-
-
-def _sentences(rows, path: Path, lemma_column: int) -> list[Sentence]:
+def _sentences(rows: list[list[str]], path: Path, lemma_column: int, last: bool = True) -> list[Sentence]:
+    """The sentences of a file's rows (``rows[i]``: the fields of line ``i + 1``), split at its blank rows
+    (found in C); ``last=False`` leaves out the rows after the last blank one (a sentence not known to end)."""
     sentences: list[Sentence] = []
-    current: list[list[str]] = []
-    lines: list[int] = []
-    for line_no, fields in rows:
-        if fields:
-            current.append(fields)
-            lines.append(line_no)
-        elif current:
-            sentences.append(_sentence(current, lines, path, lemma_column))
-            current, lines = [], []
-    if current:
-        sentences.append(_sentence(current, lines, path, lemma_column))
+    blank = list(compress(count(), map(not_, rows)))
+    if last:
+        blank.append(len(rows))
+    first = 0
+    for end in blank:
+        if end > first:
+            sentences.append(_sentence(rows[first:end], range(first + 1, end + 1), path, lemma_column))
+        first = end + 1
     return sentences

@@ -26,15 +26,15 @@ coreference scorer does). :attr:`Document.doc_id` is the name in the
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
-from itertools import compress, count
-from operator import itemgetter, methodcaller, not_
+from itertools import chain, compress, count, repeat
+from operator import itemgetter, methodcaller, ne, not_
 from pathlib import Path
 
 from elmo_eval.readers.columns import FIELD_SEPARATORS as _FIELD_SEPARATORS
-from elmo_eval.readers.columns import is_plain, read_text, split_columns, text_lines
+from elmo_eval.readers.columns import gc_paused, is_plain, read_text, split_columns, text_lines
 from elmo_eval.readers.errors import DataFormatError
 
 FIXED_COLUMNS = 11  # columns 0-10 before the predicate-argument columns
@@ -42,6 +42,7 @@ BEGIN_RE = re.compile(r"^#begin document \((.*)\);[ \t]*part[ \t]+(\d+)[ \t]*$")
 OPEN_RE = re.compile(r"\(([^()*]+)")
 CLOSING_RE = re.compile(r"[^)]*\)")
 COREF_RE = re.compile(r"(\()?(\d+)(\))?")
+_LINE_STARTS_WITH_SPACE = re.compile(r"\n[ \t]")  # searched in C at the speed of a scan for "\n"
 
 
 @dataclass
@@ -107,6 +108,41 @@ class Document:
 
 # --- bracket columns -------------------------------------------------------
 
+class _Memo(dict):
+    """A dict that fills itself from ``compute`` (looked up in C, unlike a function call per tag).
+
+    Cleared when it reaches ``limit`` entries, so a stream of distinct malformed tags cannot grow it
+    without bound; a real file uses a few hundred distinct tags.
+    """
+
+    def __init__(self, compute, limit: int = 1 << 16):
+        super().__init__()
+        self.compute, self.limit = compute, limit
+
+    def __missing__(self, key):
+        if len(self) >= self.limit:
+            self.clear()
+        value = self[key] = self.compute(key)
+        return value
+
+
+# What one tag does, for the loop in _parse_brackets: (kind, label, opens, closes, problem).
+_GENERAL, _SINGLE, _OPEN, _CLOSE = 0, 1, 2, 3
+
+
+def _tag_info(tag: str) -> tuple[int, str, tuple[str, ...], tuple[str, ...], str]:
+    opens, closes, problem = _tag_parts(tag)
+    if not problem:
+        if len(opens) == 1 and (not closes or closes == ("",) or closes == opens):
+            return (_OPEN if not closes else _SINGLE), opens[0], opens, closes, problem
+        if not opens and closes == ("",):
+            return _CLOSE, "", opens, closes, problem
+    return _GENERAL, "", opens, closes, problem
+
+
+_TAG_INFO = _Memo(_tag_info)
+
+
 def parse_bracket_column(tags: list[str], path: str | Path, line_numbers: Sequence[int],
                          what: str) -> list[tuple[str, int, int]]:
     """Start-End bracket notation -> ``(label, start, end)`` spans, in order of closing.
@@ -115,29 +151,56 @@ def parse_bracket_column(tags: list[str], path: str | Path, line_numbers: Sequen
     Nested spans are allowed. Unbalanced brackets raise :class:`DataFormatError`
     naming the row's line; ``what`` says which column for the message.
     """
+    return _parse_brackets(tags, path, line_numbers, what)[0]
+
+
+def _parse_brackets(tags: list[str], path: str | Path, line_numbers: Sequence[int],
+                    what: str) -> tuple[list[tuple[str, int, int]], bool]:
+    """:func:`parse_bracket_column`, and whether any span opened inside another.
+
+    Without nesting the spans are disjoint and already in order of their starts, so callers can skip
+    sorting them. The common tags (``(L*``, ``*)``, ``(L*)``) take a short path; any other tag takes
+    the general one, which also raises the errors.
+    """
     open_spans: list[tuple[str, int]] = []
     spans: list[tuple[str, int, int]] = []
+    nested = False
+    info_of = _TAG_INFO
     # most tags are "*": visit only the others (selected in C)
-    for index in compress(range(len(tags)), map("*".__ne__, tags)):
-        tag = tags[index]
-        opens, closes, problem = _tag_parts(tag)
-        if problem:
-            raise DataFormatError(path, line_numbers[index], f"{what}: {problem}")
-        for label in opens:
+    for index in compress(range(len(tags)), map(ne, tags, repeat("*"))):
+        kind, label, opens, closes, problem = info_of[tags[index]]
+        if kind == _SINGLE:
+            if open_spans:
+                nested = True
+            spans.append((label, index, index))
+        elif kind == _OPEN:
+            if open_spans:
+                nested = True
             open_spans.append((label, index))
-        for label in closes:
-            if not open_spans:
-                raise DataFormatError(path, line_numbers[index], f"{what}: ')' closes no open span in {tag!r}")
+        elif kind == _CLOSE and open_spans:
             opened, start = open_spans.pop()
-            if label and label != opened:
-                raise DataFormatError(path, line_numbers[index],
-                                      f"{what}: {label!r} closes a span opened as {opened!r}")
             spans.append((opened, start, index))
+        else:
+            tag = tags[index]
+            if problem:
+                raise DataFormatError(path, line_numbers[index], f"{what}: {problem}")
+            for label in opens:
+                if open_spans:
+                    nested = True
+                open_spans.append((label, index))
+            for label in closes:
+                if not open_spans:
+                    raise DataFormatError(path, line_numbers[index], f"{what}: ')' closes no open span in {tag!r}")
+                opened, start = open_spans.pop()
+                if label and label != opened:
+                    raise DataFormatError(path, line_numbers[index],
+                                          f"{what}: {label!r} closes a span opened as {opened!r}")
+                spans.append((opened, start, index))
     if open_spans:
         label, start = open_spans[-1]
         raise DataFormatError(path, line_numbers[start], f"{what}: span {label!r} opened here is never closed "
                               "within its sentence")
-    return spans
+    return spans, nested
 
 
 @lru_cache(maxsize=1 << 16)
@@ -167,13 +230,22 @@ def _outer_first(span: tuple[str, int, int]) -> tuple[int, int]:
     return span[1], -span[2]
 
 
+_BIO_LABELS = _Memo(lambda label: (f"B-{label}", f"I-{label}"))
+
+
 def spans_to_bio(length: int, spans: list[tuple[str, int, int]]) -> list[str]:
     """Spans -> BIO tags; where spans nest, the inner one wins on its own tokens."""
+    return _bio(length, spans, len(spans) > 1)
+
+
+def _bio(length: int, spans: list[tuple[str, int, int]], unordered: bool) -> list[str]:
+    """:func:`spans_to_bio`; ``unordered`` False says the spans are disjoint and in order (no sort needed)."""
     tags = ["O"] * length
-    for label, start, end in sorted(spans, key=_outer_first) if len(spans) > 1 else spans:
-        tags[start] = f"B-{label}"
-        for i in range(start + 1, end + 1):
-            tags[i] = f"I-{label}"
+    for label, start, end in sorted(spans, key=_outer_first) if unordered else spans:
+        begin, inside = _BIO_LABELS[label]
+        tags[start] = begin
+        if end > start:
+            tags[start + 1:end + 1] = [inside] * (end - start)
     return tags
 
 
@@ -186,25 +258,33 @@ def parse_coref_column(entries: list[str], path: str | Path,
     """
     open_starts: dict[int, list[int]] = {}
     mentions: list[tuple[int, tuple[int, int]]] = []
-    for index in compress(range(len(entries)), map("-".__ne__, entries)):
-        parts = _coref_parts(entries[index])
-        if isinstance(parts, str):
+    if entries.count("-") == len(entries):
+        return mentions
+    parts_of = _COREF_PARTS
+    for index in compress(range(len(entries)), map(ne, entries, repeat("-"))):
+        parts = parts_of[entries[index]]
+        if parts.__class__ is str:
             raise DataFormatError(path, line_numbers[index], f"coreference column: {parts}")
         for opens, cluster, closes in parts:
             if opens and closes:
                 mentions.append((cluster, (index, index)))
             elif opens:
-                open_starts.setdefault(cluster, []).append(index)
+                if cluster in open_starts:
+                    open_starts[cluster].append(index)
+                else:
+                    open_starts[cluster] = [index]
             else:
-                if not open_starts.get(cluster):
+                starts = open_starts.get(cluster)
+                if not starts:
                     raise DataFormatError(path, line_numbers[index],
                                           f"coreference column: '{cluster})' closes no open mention of {cluster}")
-                mentions.append((cluster, (open_starts[cluster].pop(), index)))
+                mentions.append((cluster, (starts.pop(), index)))
     for cluster, starts in open_starts.items():
         if starts:
             raise DataFormatError(path, line_numbers[starts[-1]], f"coreference column: mention of {cluster} "
                                   "opened here is never closed within its sentence")
-    mentions.sort(key=_span_then_cluster)
+    if len(mentions) > 1:
+        mentions.sort(key=_span_then_cluster)
     return mentions
 
 
@@ -226,6 +306,9 @@ def _coref_parts(entry: str) -> tuple[tuple[bool, int, bool], ...] | str:
     return tuple(parts)
 
 
+_COREF_PARTS = _Memo(_coref_parts)
+
+
 # --- rows -> sentences -> documents -----------------------------------------
 
 _DASH_IS_NONE = {"-": None}
@@ -234,23 +317,32 @@ _start_end = itemgetter(1, 2)
 
 def _none_if_dash(column: list[str]) -> list[str | None]:
     """The column with ``-`` read as None (``dict.get(v, v)`` mapped in C: this runs once per token)."""
+    dashes = column.count("-")
+    if dashes == len(column):  # most such columns of most sentences are all "-"
+        return [None] * dashes
+    if not dashes:  # e.g. the speaker column of a conversation
+        return list(column)
     return list(map(_DASH_IS_NONE.get, column, column))
 
 
-def _columns(block: list[str], line_numbers: Sequence[int], path: str | Path, plain: bool) -> list[list[str]]:
-    """The columns of one sentence's rows (``block``: its lines), checked to be of equal width.
+def _columns(rows: str, line_numbers: range, path: str | Path, plain: bool) -> list[list[str]]:
+    """The columns of one sentence's rows (``rows``: its lines joined by newlines), checked to be of equal width.
 
     The whole block is split at once and the columns are strided slices of the fields, which is
     several times faster than splitting row by row and transposing. The rows line up exactly when
     the field count is rows x width and column 0 (the document name) is the same on every row; a
     block that fails this is split row by row to name the ragged line.
     """
-    text = "\n".join(block)
-    fields = text.split() if plain else [f for f in _FIELD_SEPARATORS.split(text) if f]
-    first = block[0].split() if plain else split_columns(block[0])
-    width, length = len(first), len(block)
-    if len(fields) != width * length or fields[0::width].count(first[0]) != length:
-        for line, line_no in zip(block, line_numbers):
+    fields = rows.split() if plain else [f for f in _FIELD_SEPARATORS.split(rows) if f]
+    end = rows.find("\n")
+    first_row = rows if end < 0 else rows[:end]
+    first = first_row.split() if plain else split_columns(first_row)
+    width, length = len(first), len(line_numbers)
+    # columns 1 and 2 (part number, word index) are not kept: None in their place
+    columns = ([fields[0::width]] + [None] * min(2, width - 1) + [fields[k::width] for k in range(3, width)]
+               if len(fields) == width * length else None)
+    if columns is None or columns[0].count(first[0]) != length:
+        for line, line_no in zip(rows.split("\n"), line_numbers):
             row = split_columns(line)
             if len(row) != width:
                 raise DataFormatError(path, line_no, f"{len(row)} columns, but the sentence's first row "
@@ -260,32 +352,88 @@ def _columns(block: list[str], line_numbers: Sequence[int], path: str | Path, pl
     if width < FIXED_COLUMNS + 1:
         raise DataFormatError(path, line_numbers[0], f"{width} columns; a CoNLL-2012 row has at least "
                               f"{FIXED_COLUMNS + 1} (11 fixed, predicate arguments, coreference)")
-    return [fields[k::width] for k in range(width)]
+    return columns
 
 
-def _build_sentence(block: list[str], line_numbers: Sequence[int], path: str | Path, plain: bool) -> Sentence:
-    """One sentence from its lines (``line_numbers``: theirs in the file)."""
-    columns = _columns(block, line_numbers, path, plain)
-    width, length = len(columns), len(block)
+def _flat_brackets(columns: list[list[str]], width: int, length: int) -> list[list[tuple[str, int, int]]] | None:
+    """The spans of the named-entity column and of each argument column, read in one pass over them all.
+
+    Only for the common case: every tag is ``(L*``, ``*)``, ``(L*)`` or ``*``, and no span opens
+    inside another (so each column's spans come out disjoint and in order). Anything else returns
+    None, and the caller reads the columns one by one with :func:`_parse_brackets`, which also
+    raises the error, if any, exactly as for any other input.
+    """
+    flat = list(chain.from_iterable(columns[10:width - 1]))
+    info_of = _TAG_INFO
+    per_column: list[list[tuple[str, int, int]]] = []
+    spans: list[tuple[str, int, int]] = []
+    base, limit = 0, length  # the current column is flat[base:limit]
+    open_label, open_start = None, 0
+    for position in compress(range(len(flat)), map(ne, flat, repeat("*"))):
+        if position >= limit:
+            if open_label is not None:
+                return None
+            while position >= limit:
+                per_column.append(spans)
+                spans = []
+                base, limit = limit, limit + length
+        kind, label, _, _, _ = info_of[flat[position]]
+        if kind == _SINGLE and open_label is None:
+            spans.append((label, position - base, position - base))
+        elif kind == _OPEN and open_label is None:
+            open_label, open_start = label, position - base
+        elif kind == _CLOSE and open_label is not None:
+            spans.append((open_label, open_start, position - base))
+            open_label = None
+        else:
+            return None
+    if open_label is not None:
+        return None
+    per_column.append(spans)
+    per_column.extend([] for _ in range(width - 10 - len(per_column)))
+    return per_column
+
+
+def _build_sentence(rows: str, line_numbers: range, path: str | Path, plain: bool) -> Sentence:
+    """One sentence from its lines joined by newlines (``line_numbers``: theirs in the file)."""
+    columns = _columns(rows, line_numbers, path, plain)
+    width, length = len(columns), len(line_numbers)
     srl_frames, srl_spans, srl_columns = [], [], []
-    for k in range(FIXED_COLUMNS, width - 1):
-        column = columns[k]
-        spans = parse_bracket_column(column, path, line_numbers, f"argument column {k - FIXED_COLUMNS + 1}")
-        verbs = [start for label, start, _ in spans if label == "V"]
-        if not verbs:
-            raise DataFormatError(path, line_numbers[0], f"the sentence has {width - FIXED_COLUMNS - 1} argument "
-                                  f"columns but column {k - FIXED_COLUMNS + 1} has no '(V*' predicate")
-        srl_frames.append((min(verbs), spans_to_bio(length, spans)))
-        srl_spans.append(spans)
-        srl_columns.append(column)
+    flat = _flat_brackets(columns, width, length)
+    if flat is not None:
+        # no nesting anywhere: each column's spans are disjoint and in order (nothing to sort)
+        entities = flat[0]
+        for k in range(FIXED_COLUMNS, width - 1):
+            spans = flat[k - 10]
+            verbs = [start for label, start, _ in spans if label == "V"]
+            if not verbs:
+                raise DataFormatError(path, line_numbers[0], f"the sentence has {width - FIXED_COLUMNS - 1} "
+                                      f"argument columns but column {k - FIXED_COLUMNS + 1} has no '(V*' predicate")
+            srl_frames.append((verbs[0], _bio(length, spans, False)))
+            srl_spans.append(spans)
+            srl_columns.append(columns[k])
+    else:
+        for k in range(FIXED_COLUMNS, width - 1):
+            column = columns[k]
+            spans, nested = _parse_brackets(column, path, line_numbers, f"argument column {k - FIXED_COLUMNS + 1}")
+            verbs = [start for label, start, _ in spans if label == "V"]
+            if not verbs:
+                raise DataFormatError(path, line_numbers[0], f"the sentence has {width - FIXED_COLUMNS - 1} "
+                                      f"argument columns but column {k - FIXED_COLUMNS + 1} has no '(V*' predicate")
+            srl_frames.append((min(verbs), _bio(length, spans, nested)))
+            srl_spans.append(spans)
+            srl_columns.append(column)
+        entities, nested = _parse_brackets(columns[10], path, line_numbers, "named entities")
+        if nested:
+            entities = sorted(entities, key=_start_end)
+        # without nesting the spans are disjoint and already in order of (start, end)
     return Sentence(
         words=columns[3], pos=columns[4], parse_bits=columns[5],
         predicate_lemmas=_none_if_dash(columns[6]),
         predicate_framesets=_none_if_dash(columns[7]),
         word_senses=_none_if_dash(columns[8]),
         speakers=_none_if_dash(columns[9]),
-        named_entities=sorted(parse_bracket_column(columns[10], path, line_numbers, "named entities"),
-                              key=_start_end),
+        named_entities=entities,
         srl_frames=srl_frames, srl_spans=srl_spans, srl_columns=srl_columns,
         coref_spans=parse_coref_column(columns[width - 1], path, line_numbers),
         document_id=columns[0][0], line=line_numbers[0])
@@ -304,31 +452,25 @@ def _clusters(sentences: list[Sentence]) -> tuple[list[list[tuple[int, int]]], l
 
 def read_conll2012_file(path: str | Path) -> list[Document]:
     """All parts of one file, in file order."""
-    path = Path(path)
+    with gc_paused():
+        return _read_conll2012_file(Path(path))
+
+
+def _read_conll2012_file(path: Path) -> list[Document]:
     documents: list[Document] = []
     current: Document | None = None
     text = read_text(path)
     plain = is_plain(text)
-    lines = text_lines(text)
-    # Token rows come in blocks between the blank and '#' lines; find those lines in C, then handle
-    # one block (a sentence) at a time.
-    stripped = list(map(methodcaller("strip", " \t"), lines))
-    blank = compress(count(), map(not_, stripped))
-    marked = compress(count(), map(methodcaller("startswith", "#"), stripped))
-    boundaries = sorted(set(blank).union(marked))
-    boundaries.append(len(lines))
-    first = 0
-    for line_index in boundaries:
-        if line_index > first:
+    if text.startswith((" ", "\t")) or _LINE_STARTS_WITH_SPACE.search(text):
+        pieces = _pieces_of_lines(text_lines(text), 1)  # a line may be blank but not empty
+    else:
+        pieces = _pieces_between_empty_lines(text)
+    for line_no, rows, length, raw in pieces:
+        if rows is not None:
             if current is None:
-                raise DataFormatError(path, first + 1, "a token row outside '#begin document' ... '#end document'")
-            current.sentences.append(_build_sentence(lines[first:line_index], range(first + 1, line_index + 1),
-                                                     path, plain))
-        first = line_index + 1
-        if line_index == len(lines) or not stripped[line_index]:
-            continue
-        line_no, raw = line_index + 1, stripped[line_index]
-        if raw.startswith("#begin document"):
+                raise DataFormatError(path, line_no, "a token row outside '#begin document' ... '#end document'")
+            current.sentences.append(_build_sentence(rows, range(line_no, line_no + length), path, plain))
+        elif raw.startswith("#begin document"):
             if current is not None:
                 raise DataFormatError(path, line_no, f"'#begin document' inside the part opened at line "
                                       f"{current.line} (missing '#end document')")
@@ -351,6 +493,57 @@ def read_conll2012_file(path: str | Path) -> list[Document]:
     return documents
 
 
+# A piece of a file, in file order: (line number, rows, number of rows, None) for a block of token rows
+# (a sentence; its lines joined by newlines), or (line number, None, 0, the line stripped) for a '#' line.
+_Piece = tuple[int, "str | None", int, "str | None"]
+
+
+def _pieces_of_lines(lines: list[str], first_line_no: int) -> Iterator[_Piece]:
+    """The pieces of ``lines`` (the first being line ``first_line_no``). Token rows come in blocks
+    between the blank (only space/tab) and '#' lines; those lines are found in C."""
+    stripped = list(map(methodcaller("strip", " \t"), lines))
+    blank = compress(count(), map(not_, stripped))
+    marked = compress(count(), map(methodcaller("startswith", "#"), stripped))
+    boundaries = sorted(set(blank).union(marked))
+    boundaries.append(len(lines))
+    first = 0
+    for line_index in boundaries:
+        if line_index > first:
+            yield first + first_line_no, "\n".join(lines[first:line_index]), line_index - first, None
+        first = line_index + 1
+        if line_index < len(lines) and stripped[line_index]:
+            yield line_index + first_line_no, None, 0, stripped[line_index]
+
+
+def _pieces_between_empty_lines(text: str) -> Iterator[_Piece]:
+    """The pieces of a text in which no line starts with a space or tab, so that a blank line is an
+    empty one: the sentences are the text between two newlines in a row, cut out in C without
+    making a string of each line. '#' lines are peeled off the start of a block; a block with a '#'
+    line after its first row is handed to :func:`_pieces_of_lines`."""
+    line_no = 1
+    for chunk in text.split("\n\n"):
+        newlines = chunk.count("\n")
+        next_line_no = line_no + newlines + 2
+        if chunk.startswith("\n"):  # three newlines in a row: one more empty line
+            chunk = chunk[1:]
+            line_no += 1
+            newlines -= 1
+        while chunk.startswith("#"):
+            line, _, chunk = chunk.partition("\n")
+            yield line_no, None, 0, line.rstrip(" \t")
+            line_no += 1
+            newlines -= 1
+        if chunk.endswith("\n"):  # the text's final newline ends its last line
+            chunk = chunk[:-1]
+            newlines -= 1
+        if chunk:
+            if "#" in chunk and "\n#" in chunk:  # (a one-character search is a memchr)
+                yield from _pieces_of_lines(chunk.split("\n"), line_no)
+            else:
+                yield line_no, chunk, newlines + 1, None
+        line_no = next_line_no
+
+
 def conll2012_files(path: str | Path, pattern: str = "*gold_conll") -> list[Path]:
     """A file itself, or every file under a directory matching ``pattern`` (recursive, sorted)."""
     path = Path(path)
@@ -366,4 +559,6 @@ def conll2012_files(path: str | Path, pattern: str = "*gold_conll") -> list[Path
 
 def read_conll2012(path: str | Path, pattern: str = "*gold_conll") -> list[Document]:
     """Every part in a file or a directory tree (``*_gold_conll`` / ``*.gold_conll``), files in sorted order."""
-    return [doc for file in conll2012_files(path, pattern) for doc in read_conll2012_file(file)]
+    files = conll2012_files(path, pattern)
+    with gc_paused():
+        return [doc for file in files for doc in _read_conll2012_file(file)]
