@@ -154,7 +154,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="small files, one repeat (a smoke run)")
     parser.add_argument("--repeats", type=int, default=3)
-    parser.add_argument("--real", nargs="*", default=[], type=Path, help="real files or folders to time as well")
+    parser.add_argument("--real", nargs="*", default=[], type=Path,
+                        help="real files or folders to time as well (all after one --real)")
     parser.add_argument("--output", type=Path,
                         default=PROJECT_ROOT / "results" / "benchmarks" / "reader_speed.json")
     args = parser.parse_args(argv)
@@ -163,7 +164,7 @@ def main(argv: list[str] | None = None) -> int:
     report = {
         "what": "tokens per CPU-second of one full read (best of repeats), pure Python on one core",
         "command": "OMP_NUM_THREADS=1 python benchmarks/reader_speed.py" + (" --quick" if args.quick else "")
-                   + "".join(f" --real {p.name}" for p in args.real),
+                   + (" --real " + " ".join(p.name for p in args.real) if args.real else ""),
         "target_tokens_per_s": TARGET_TOKENS_PER_S,
         "machine": {"python": platform.python_version(), "processor": platform.processor() or platform.machine()},
         "repeats": repeats,
