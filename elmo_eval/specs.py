@@ -116,6 +116,11 @@ class TrainerConfig:
     eval_batch_size: None = ``batch_size``. plateau_patience: halve the learning rate after this many
     dev evaluations without improvement (None: constant rate). min_epochs: early stopping never ends
     a run before this epoch. grad_clip: gradient norm clipping (None: off).
+    subset_updates: what an epoch of a run on a fraction of the training set is: ``"subset"`` (one
+    pass over the subset, the default) or ``"full"`` (the subset drawn again, reshuffled, until the
+    epoch has as many updates as one over the full training set). At 1% of a small training set an
+    epoch is one update, so a run stopped by patience after a few epochs has made a handful of
+    updates and predicts one class; ``"full"`` gives every fraction the same update budget.
     """
 
     lr: float
@@ -131,8 +136,11 @@ class TrainerConfig:
     weight_decay: float = 0.0
     rho: float = 0.95
     momentum: float = 0.9
+    subset_updates: str = "subset"
 
     def __post_init__(self):
+        if self.subset_updates not in ("subset", "full"):
+            raise ValueError(f"subset_updates must be 'subset' or 'full', got {self.subset_updates!r}")
         if self.optimizer not in OPTIMIZERS:
             raise ValueError(f"optimizer must be one of {OPTIMIZERS}, got {self.optimizer!r}")
 
@@ -158,6 +166,9 @@ class EmbedderConfig:
 
 
 SECTIONS = ("trainer", "embedder", "head", "data")
+# [trainer] keys added after results were committed: left out of a run's recorded hyperparameters (and so
+# of its digest) at their default, so finished runs that trained the same way are still found
+RECORDED_WHEN_SET = {"subset_updates": "subset"}
 _SECTION_TYPES = {"trainer": TrainerConfig, "embedder": EmbedderConfig}
 
 
@@ -192,8 +203,11 @@ class Hyperparameters:
     def to_dict(self) -> dict:
         """JSON-ready nested dict of every value (the run's recorded hyperparameters); ``data`` only
         where the profile sets task data options, so a profile without them records what it did before."""
-        out = {"trainer": dataclasses.asdict(self.trainer), "embedder": dataclasses.asdict(self.embedder),
-               "head": dict(self.head)}
+        trainer = dataclasses.asdict(self.trainer)
+        for key, default in RECORDED_WHEN_SET.items():  # added later: recorded only when a spec sets them,
+            if trainer.get(key) == default:            # so runs finished before keep their digests
+                del trainer[key]
+        out = {"trainer": trainer, "embedder": dataclasses.asdict(self.embedder), "head": dict(self.head)}
         if self.data:
             out["data"] = dict(self.data)
         return _jsonable(out)

@@ -157,3 +157,23 @@ def test_the_cli_offers_every_comparison_of_the_book():
     from elmo_eval.runner.comparisons import BOOK
 
     assert sorted(TABLE_CHOICES) == sorted(BOOK)
+
+
+def test_subset_updates_changes_only_the_digests_of_runs_on_a_fraction():
+    spec = load_spec("snli")
+    assert spec.hp("tiny")["trainer"]["subset_updates"] == "full"
+    assert "subset_updates" not in spec.hp("paper")["trainer"]  # the paper's recipe: one pass per epoch
+    runs = {r.fraction: r for r in build_plan([spec], ["figure1"], [0], "tiny", [0.01, 1.0]) if not r.reads_encoder}
+    hp_full, _ = run_inputs(runs[1.0], spec, _Setup(), "data")
+    hp_part, _ = run_inputs(runs[0.01], spec, _Setup(), "data")
+    assert "subset_updates" not in hp_full["trainer"] and hp_part["trainer"]["subset_updates"] == "full"
+    # a run on the whole set has the digest it had before the option existed
+    import dataclasses
+
+    from elmo_eval.runner.execute import inputs_digest
+    from elmo_eval.specs import Hyperparameters
+
+    before = spec.hyperparameters("tiny")
+    before = Hyperparameters(dataclasses.replace(before.trainer, subset_updates="subset"), before.embedder,
+                             before.head, before.data)
+    assert run_inputs(runs[1.0], spec, _Setup(), "data")[1] == inputs_digest(before.to_dict(), None, "v" * 16, "data")

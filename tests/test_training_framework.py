@@ -152,3 +152,36 @@ def test_min_epochs_holds_off_early_stopping(tmp_path):
     held = train_and_evaluate(ToyTask(), SPLITS, rep, {**HP, "trainer": {**trainer, "min_epochs": 5}}, tmp_path / "b")
     assert len(stopped["dev_history"]) == 2
     assert len(held["dev_history"]) >= 5
+
+
+def test_a_subset_can_train_with_the_full_sets_updates(tmp_path):
+    """At a small fraction an epoch is one or two updates: patience stops the run before it has learned
+    anything. ``subset_updates = "full"`` draws the subset again until an epoch has the full set's updates."""
+    rep = standard_representation("elmo_top")
+    trainer = {"lr": 0.05, "batch_size": 16, "max_epochs": 4, "patience": 2}
+    one_pass = train_and_evaluate(ToyTask(), SPLITS, rep, {**HP, "trainer": trainer}, tmp_path / "a",
+                                  layer_source=LiveLayers(ToyEncoder()), train_fraction=0.1)
+    full = train_and_evaluate(ToyTask(), SPLITS, rep, {**HP, "trainer": {**trainer, "subset_updates": "full"}},
+                              tmp_path / "b", layer_source=LiveLayers(ToyEncoder()), train_fraction=0.1)
+    assert one_pass["sizes"]["train_batches_per_epoch"] == 1  # 12 examples, batch 16: four updates in all
+    assert full["sizes"]["train_batches_per_epoch"] == 8  # as an epoch over the 120 examples
+    assert full["sizes"]["train_examples"] == 12  # the same subset, drawn again
+    assert full["metrics"]["test"]["accuracy"] > one_pass["metrics"]["test"]["accuracy"] + 15
+    assert full["metrics"]["test"]["accuracy"] > 80
+    # the full set trains as before: the option changes only runs on a fraction
+    whole = train_and_evaluate(ToyTask(), SPLITS, rep, {**HP, "trainer": {**trainer, "subset_updates": "full"}},
+                               tmp_path / "c", layer_source=LiveLayers(ToyEncoder()))
+    plain = train_and_evaluate(ToyTask(), SPLITS, rep, {**HP, "trainer": trainer}, tmp_path / "d",
+                               layer_source=LiveLayers(ToyEncoder()))
+    assert whole["metrics"] == plain["metrics"]
+
+
+def test_subset_updates_is_recorded_only_when_set():
+    from elmo_eval.specs import Hyperparameters, SpecError
+
+    base = {"trainer": {"lr": 0.1, "batch_size": 4, "max_epochs": 1, "patience": 1}, **{k: HP[k] for k in ("embedder", "head")}}
+    assert "subset_updates" not in Hyperparameters.from_sections(ToyTask, base).to_dict()["trainer"]
+    full = {**base, "trainer": {**base["trainer"], "subset_updates": "full"}}
+    assert Hyperparameters.from_sections(ToyTask, full).to_dict()["trainer"]["subset_updates"] == "full"
+    with pytest.raises(SpecError, match="subset_updates must be 'subset' or 'full'"):
+        Hyperparameters.from_sections(ToyTask, {**base, "trainer": {**base["trainer"], "subset_updates": "all"}})

@@ -196,6 +196,9 @@ def run_inputs(run: PlannedRun, spec: TaskSpec, setup: EncoderSetup, data_digest
     """A run's hyperparameters and the digest of what its result is computed from (also used by
     :mod:`elmo_eval.runner.launch` to submit only unfinished runs)."""
     hp = spec.variant_hp(run.variant, run.hp_profile) if run.variant else spec.hp(run.hp_profile)
+    if run.fraction >= 1.0 and "subset_updates" in hp["trainer"]:
+        # it only changes runs on a fraction of the training set: not part of a full run's record or digest
+        hp = {**hp, "trainer": {k: v for k, v in hp["trainer"].items() if k != "subset_updates"}}
     encoder_fingerprint = setup.encoder_fingerprint if run.reads_encoder else None
     keyed_hp = dict(hp)
     # the rerun policy changes what a run may end up as: part of the digest when a spec sets it

@@ -16,7 +16,7 @@ import pytorch_lightning as pl
 import torch
 from pytorch_lightning.callbacks import EarlyStopping, ModelCheckpoint
 from pytorch_lightning.loggers import CSVLogger
-from torch.utils.data import DataLoader
+from torch.utils.data import DataLoader, RandomSampler
 
 from elmo_eval.representations.config import RepresentationConfig
 from elmo_eval.specs import Hyperparameters
@@ -43,13 +43,22 @@ def build_vocabulary(
     return Vocabulary.from_sentences(tokens(train), extra=extra)
 
 
-def _loader(task, instances, vocab, layer_source, batch_size, shuffle, seed, with_targets=True) -> DataLoader:
+def _loader(task, instances, vocab, layer_source, batch_size, shuffle, seed, with_targets=True,
+            draws: int | None = None) -> DataLoader:
+    """Batches of ``(index, instance)``; ``draws``: instances per epoch when more than one pass (the
+    instances drawn again in fresh permutations: a subset trained with the full set's updates)."""
     generator = torch.Generator().manual_seed(seed)
+    data = list(enumerate(instances))
+    sampler = None
+    if draws is not None and draws > len(data):
+        # without replacement, num_samples > len(data) concatenates whole permutations
+        sampler = RandomSampler(data, replacement=False, num_samples=draws, generator=generator)
     return DataLoader(
-        list(enumerate(instances)),
+        data,
         batch_size=batch_size,
-        shuffle=shuffle,
-        generator=generator,
+        shuffle=shuffle if sampler is None else False,
+        sampler=sampler,
+        generator=generator if sampler is None else None,
         collate_fn=Collator(task, vocab, layer_source, with_targets),
         num_workers=0,
     )
@@ -106,7 +115,11 @@ def train_and_evaluate(
     model = TaskModel(task, rep, hp, vocab, vectors, layer_shape, seed=seed)
     model.dev_instances = evals["dev"]
 
-    train_loader = _loader(task, train, vocab, source, trainer_hp.batch_size, True, seed)
+    draws = None
+    if trainer_hp.subset_updates == "full" and train_fraction < 1.0:
+        full_instances = len(task.training_instances(splits["train"]))
+        draws = full_instances  # as many instances, so as many updates, as an epoch of the full set
+    train_loader = _loader(task, train, vocab, source, trainer_hp.batch_size, True, seed, draws=draws)
     dev_loader = _loader(task, evals["dev"], vocab, source, trainer_hp.eval_batch, False, seed)
     checkpoint = ModelCheckpoint(
         dirpath=out_dir / "checkpoints",
@@ -151,6 +164,7 @@ def train_and_evaluate(
         "sizes": {
             "train_examples": len(train_examples),
             "train_instances": len(train),
+            "train_batches_per_epoch": len(train_loader),
             **{f"{k}_instances": len(v) for k, v in evals.items()},
         },
         "vocab_size": len(vocab),
