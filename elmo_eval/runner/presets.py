@@ -14,7 +14,7 @@ PRESETS: dict[str, dict] = {
     "full": {
         "hp_profile": "tiny", "seeds": [0, 1, 2], "world_size": "small", "bilm_preset": "tiny",
         "tables": ["table1", "table2", "table3", "figure1", "ablations", "topic", "variants", "probes"],
-        "fractions": [0.01, 0.1, 0.3, 1.0],
+        "fractions": [0.001, 0.01, 0.1, 0.3, 1.0],  # Figure 1 from the paper's smallest share, 0.1%
     },
     "paper": {
         "hp_profile": "paper", "seeds": [0, 1, 2, 3, 4], "world_size": "default", "bilm_preset": "small",
