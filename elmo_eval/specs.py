@@ -168,7 +168,7 @@ class EmbedderConfig:
 SECTIONS = ("trainer", "embedder", "head", "data")
 # [trainer] keys added after results were committed: left out of a run's recorded hyperparameters (and so
 # of its digest) at their default, so finished runs that trained the same way are still found
-RECORDED_WHEN_SET = {"subset_updates": "subset"}
+RECORDED_WHEN_SET = {"trainer": {"subset_updates": "subset"}, "head": {"mention_loss_weight": 0.0}}
 _SECTION_TYPES = {"trainer": TrainerConfig, "embedder": EmbedderConfig}
 
 
@@ -203,11 +203,12 @@ class Hyperparameters:
     def to_dict(self) -> dict:
         """JSON-ready nested dict of every value (the run's recorded hyperparameters); ``data`` only
         where the profile sets task data options, so a profile without them records what it did before."""
-        trainer = dataclasses.asdict(self.trainer)
-        for key, default in RECORDED_WHEN_SET.items():  # added later: recorded only when a spec sets them,
-            if trainer.get(key) == default:            # so runs finished before keep their digests
-                del trainer[key]
-        out = {"trainer": trainer, "embedder": dataclasses.asdict(self.embedder), "head": dict(self.head)}
+        out = {"trainer": dataclasses.asdict(self.trainer), "embedder": dataclasses.asdict(self.embedder),
+               "head": dict(self.head)}
+        for section, keys in RECORDED_WHEN_SET.items():  # added later: recorded only when a spec sets them,
+            for key, default in keys.items():            # so runs finished before keep their digests
+                if key in out[section] and out[section][key] == default:
+                    del out[section][key]
         if self.data:
             out["data"] = dict(self.data)
         return _jsonable(out)

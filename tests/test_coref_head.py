@@ -214,3 +214,36 @@ def test_same_seed_same_crop(toy_splits):
         runs.append(head(inputs, None, batch))
     assert float(runs[0]["loss"].detach()) == float(runs[1]["loss"].detach())
     assert np.array_equal(runs[0]["documents"][0]["starts"], runs[1]["documents"][0]["starts"])
+
+
+def test_mention_loss_is_the_cross_entropy_of_mention_scores_against_gold_mentions():
+    scores = torch.tensor([2.0, -1.0, 0.5, -3.0])  # four candidate spans
+    starts, ends = torch.tensor([0, 0, 1, 2]), torch.tensor([0, 1, 1, 2])
+    gold = (torch.tensor([0, 2]), torch.tensor([0, 2]), torch.tensor([0, 0]))  # spans (0,0) and (2,2)
+    loss = CorefHead._mention_loss(scores, starts, ends, gold, length=3, num_kept=2)
+    target = torch.tensor([1.0, 0.0, 0.0, 1.0])
+    expected = -(target * torch.log(torch.sigmoid(scores)) + (1 - target) * torch.log(1 - torch.sigmoid(scores)))
+    assert float(loss) == pytest.approx(float(expected.mean()) * 2, rel=1e-5)
+
+
+def test_the_mention_loss_reaches_the_mention_scorer_at_the_all_dummy_solution(toy_splits):
+    """The all-dummy solution: pruning keeps no gold mention with a kept antecedent (here: one kept span
+    per document), so every kept span's gold antecedent is the dummy, the antecedent loss is exactly 0
+    and no gradient reaches the mention scorer. The mention loss still ranks gold mentions up."""
+    task = CorefTask()
+    batch = _batch(task, toy_splits["train"][:2])
+    inputs = {"document": torch.randn(2, batch.fields["document"].mask.size(1), 8)}
+    grads = {}
+    for weight in (0.0, 1.0):
+        torch.manual_seed(0)
+        head = CorefHead(8, 0, context_hidden=4, ffnn_hidden=8, feature_dim=2, max_span_width=2,
+                         hidden_dropout=0.0, top_span_ratio=0.01, mention_loss_weight=weight)
+        head.train()
+        out = head(inputs, None, batch)
+        out["loss"].backward()
+        grad = head.mention_scorer[-1].weight.grad
+        grads[weight] = 0.0 if grad is None else float(grad.abs().sum())
+        if weight == 0.0:
+            assert float(out["loss"]) == 0.0  # training loss exactly 0, as in the collapsed runs
+    assert grads[0.0] == 0.0  # no gradient for the mention scorer ...
+    assert grads[1.0] > 0.0   # ... unless the mention loss gives it one

@@ -88,8 +88,10 @@ class CorefHead(nn.Module):
         use_speaker: bool = True,
         use_genre: bool = True,
         use_head_attention: bool = True,
+        mention_loss_weight: float = 0.0,
     ):
         super().__init__()
+        self.mention_loss_weight = mention_loss_weight
         if context_scope not in ("sentence", "document"):
             raise ValueError(f"context_scope must be 'sentence' or 'document', got {context_scope!r}")
         self.context_scope = context_scope
@@ -225,13 +227,36 @@ class CorefHead(nn.Module):
         scores = torch.cat([scores.new_zeros(num_kept, 1), scores], dim=1)  # dummy first
 
         best = scores.argmax(dim=1)
-        predicted = torch.where(
-            best > 0, antecedents.gather(1, (best - 1).clamp(min=0).unsqueeze(1)).squeeze(1), torch.full_like(best, -1)
-        )
+        if num_antecedents == 0:  # one kept span (a document of a few tokens): nothing to link
+            predicted = torch.full_like(best, -1)
+        else:
+            predicted = torch.where(best > 0, antecedents.gather(1, (best - 1).clamp(min=0).unsqueeze(1)).squeeze(1),
+                                    torch.full_like(best, -1))
         out = {"starts": kept_starts, "ends": kept_ends, "antecedents": predicted}
         if gold is not None:
             out["loss"] = self._loss(scores, kept_starts, kept_ends, antecedents, valid, gold)
+            if self.mention_loss_weight:
+                out["loss"] = out["loss"] + self.mention_loss_weight * self._mention_loss(
+                    mention_scores, starts, ends, gold, length, num_kept)
         return out
+
+    @staticmethod
+    def _mention_loss(mention_scores, starts, ends, gold, length: int, num_kept: int) -> torch.Tensor:
+        """Binary cross-entropy of every candidate span's mention score ``[spans]`` against whether it is
+        a gold mention, averaged over the candidates and scaled to the kept-span count (the antecedent
+        loss sums over kept spans, so the two stay on one scale as documents grow).
+
+        Why: the antecedent loss reaches the mention scorer only through the kept spans. When pruning
+        keeps no gold mention that has a kept antecedent, every kept span's gold antecedent is the
+        dummy, the loss is satisfied by pushing all pair scores below the dummy's 0, and its gradient
+        vanishes (training loss exactly 0, dev F1 0 every epoch): the all-dummy solution. This term
+        always ranks gold mentions above the rest, so pruning keeps them.
+        """
+        gold_starts, gold_ends, _ = gold
+        width = length + 1
+        is_gold = torch.isin(starts * width + ends, gold_starts * width + gold_ends).to(mention_scores.dtype)
+        bce = nn.functional.binary_cross_entropy_with_logits(mention_scores, is_gold)
+        return bce * num_kept
 
     def _pair_scores(self, emb, antecedents, offsets, kept_speakers, genre) -> torch.Tensor:
         """FFNN([g_i, g_j, g_i * g_j, features]) for every (kept span, antecedent): ``[kept, ants]``."""

@@ -85,14 +85,15 @@ class CorefTask(Task):
                    context_scope: str = "sentence", max_span_width: int = 10, feature_dim: int = 20,
                    ffnn_hidden: int = 150, ffnn_layers: int = 2, hidden_dropout: float = 0.2,
                    top_span_ratio: float = 0.4, max_antecedents: int = 250, max_training_sentences: int = 50,
-                   use_speaker: bool = True, use_genre: bool = True, use_head_attention: bool = True) -> CorefHead:
+                   use_speaker: bool = True, use_genre: bool = True, use_head_attention: bool = True,
+                   mention_loss_weight: float = 0.0) -> CorefHead:
         return CorefHead(
             input_dim, output_dim, context_hidden=context_hidden, context_layers=context_layers,
             context_scope=context_scope, max_span_width=max_span_width, feature_dim=feature_dim,
             ffnn_hidden=ffnn_hidden, ffnn_layers=ffnn_layers, hidden_dropout=hidden_dropout,
             top_span_ratio=top_span_ratio, max_antecedents=max_antecedents,
             max_training_sentences=max_training_sentences, num_genres=len(GENRES) + 1, use_speaker=use_speaker,
-            use_genre=use_genre, use_head_attention=use_head_attention)
+            use_genre=use_genre, use_head_attention=use_head_attention, mention_loss_weight=mention_loss_weight)
 
     def decode(self, output: dict, batch) -> list[Clusters]:
         return [clusters_from_antecedents(d["starts"].tolist(), d["ends"].tolist(), d["antecedents"].tolist())
