@@ -60,8 +60,12 @@ def test_a_new_format_is_a_reader_a_task_and_a_spec(written, tmp_path, capsys):
     spec_file = str(written / "tsv-sentiment.toml")
     encoder = ElmoBiLM.from_options(TINY_BILM, seed=0)
     out = tmp_path / "results"
+    # real data: the word-only baseline needs word vectors (a GloVe-format file)
+    glove = tmp_path / "vectors.txt"
+    glove.write_text("".join(f"{w} " + " ".join(f"{(i * 7 + j) % 5 / 5:.1f}" for j in range(8)) + "\n"
+                             for i, w in enumerate(["the", "film", "was", "today", *sum(words.values(), [])])))
     summary = reproduce("default", tasks=[spec_file], tables=["table1"], hp_profile="tiny", encoder=encoder,
-                        encoder_name="tiny", data_roots={"tsv-sentiment": data}, out_dir=out,
+                        encoder_name="tiny", glove=glove, data_roots={"tsv-sentiment": data}, out_dir=out,
                         cache_dir=tmp_path / "cache", progress=False, significance_samples=20)
     assert summary["finished"] == 2
     for path in out.glob("runs/*/tsv-sentiment/*/result.json"):
