@@ -158,3 +158,25 @@ def test_world_and_real_scores_are_never_averaged_together(tmp_path):
     real = pd.read_csv(root / "leaderboard-real.csv")
     assert set(world["average_tasks"]) == {"alpha"} and set(real["average_tasks"]) == {"beta"}
     assert "leaderboard-real.csv" in (root / "README.md").read_text()
+
+
+def test_one_baseline_row_per_word_vectors_across_profiles(tmp_path):
+    """Tasks trained with different hyperparameter profiles (NER at one, sentence-level SST at another)
+    share one baseline row, so the common-task average covers both."""
+    root = tmp_path / "results"
+    for seed in range(2):
+        for task, profile in (("alpha", "tiny"), ("beta", "cpu")):
+            for owner, rep, correct in (("baseline-vvvv", "baseline", 20), ("enc", "elmo", 30)):
+                folder = _write_run(root, owner, task, rep, seed, [1] * correct + [0] * (40 - correct))
+                record = json.loads((folder / "result.json").read_text())
+                record["hp_profile"] = profile
+                if rep == "baseline" and task == "beta":
+                    record["encoder_description"] = {"kind": "word-only baseline", "word_vectors": "my vectors"}
+                (folder / "result.json").write_text(json.dumps(record))
+    build_report(root, samples=50)
+    board = pd.read_csv(root / "leaderboard.csv")
+    assert (board["kind"] == "baseline").sum() == 1
+    assert set(board["average_tasks"]) == {"alpha beta"}
+    base = board[board["kind"] == "baseline"].iloc[0]
+    assert base["alpha_mean"] == 50.0 and base["beta_mean"] == 50.0 and "my vectors" in base["encoder"]
+    assert board[board["encoder"] == "enc"].iloc[0]["gain_over_baseline"] == 25.0

@@ -63,6 +63,16 @@ def _has_chars(record: dict) -> bool:
     return bool(embedder.get("char_cnn", False))
 
 
+def _vectors_label(runs: list[dict]) -> str | None:
+    """How the baseline runs' word vectors were made, from the first run that records it."""
+    for run in runs:
+        desc = run.get("encoder_description") or {}
+        label = desc.get("word_vectors") or desc.get("baseline_vectors")
+        if label:
+            return label
+    return None
+
+
 def _encoder_meta(rs: ResultSet, encoder: str) -> dict:
     record = next(r for r in rs.records if r["encoder"] == encoder and reads_encoder(r))
     desc = record.get("encoder_description") or {}
@@ -90,10 +100,15 @@ def leaderboard(rs: ResultSet, out: Path, name: str = "leaderboard", title: str 
             data[task] = _data_label(elmo)
             base = rs.arm_runs(encoder, task, BASELINE)
             if base:
-                key = base[0].get("vectors_fingerprint") or "random", base[0].get("hp_profile")
-                desc = base[0].get("encoder_description") or {}
-                row = baselines.setdefault(key, {"cells": {}, "numbers": {}, "data": {}, "chars": {},
-                                                 "vectors": desc.get("word_vectors") or desc.get("baseline_vectors")})
+                # one row per word vectors: its cell for a task holds the baseline runs that match this
+                # encoder's runs there (same data, same hyperparameter profile), so tasks trained with
+                # different profiles (sentence-level SST, say) still share the row and its average
+                key = base[0].get("vectors_fingerprint") or "random"
+                row = baselines.setdefault(key, {"cells": {}, "numbers": {}, "data": {}, "chars": {}, "vectors": None})
+                row["vectors"] = row["vectors"] or _vectors_label(base)
+                if task in row["cells"]:
+                    gains[task] = numbers[task]["mean"] - row["numbers"][task]["mean"]
+                    continue
                 row["cells"][task], row["numbers"][task] = _cell(base, split)
                 row["data"][task] = _data_label(base)
                 row["chars"][task] = _has_chars(base[0])
@@ -101,7 +116,7 @@ def leaderboard(rs: ResultSet, out: Path, name: str = "leaderboard", title: str 
         if cells:
             rows.append({"system": encoder, **_encoder_meta(rs, encoder), "cells": cells, "numbers": numbers,
                          "data": data, "gains": gains})
-    for (vectors, _profile), row in baselines.items():
+    for vectors, row in baselines.items():
         with_chars = sorted(t for t, c in row["chars"].items() if c)
         chars = f"char CNN on {', '.join(with_chars)}" if with_chars else "no char CNN"
         label = row["vectors"] or (f"word vectors {vectors[:8]}" if vectors != "random" else "random word vectors")
@@ -119,7 +134,7 @@ def leaderboard(rs: ResultSet, out: Path, name: str = "leaderboard", title: str 
     rows.sort(key=lambda r: -r["average"] if r["average"] == r["average"] else float("inf"))
     tasks = [t for t in rs.tasks if any(t in r["cells"] for r in rows)]
     # the scores first, what each row is after: the page reads without scrolling sideways
-    display = [{"Rank": i + 1, "System": r["system"], f"Average ({len(common)} tasks)": fmt(r["average"]),
+    display = [{"Rank": i + 1, "System": r["system"], f"Average ({len(common)} task{'' if len(common) == 1 else 's'})": fmt(r["average"]),
                 "Gain over its baseline": fmt(r["gain"]), **{t: r["cells"].get(t, "–") for t in tasks},
                 "Kind": r["kind"], "Fingerprint": r["fingerprint"] or "–",
                 "Params": f"{r['parameters'] / 1e6:.2f}M" if r["parameters"] else "–",
