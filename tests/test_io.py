@@ -49,29 +49,38 @@ def test_sha256_of_reads_in_chunks(tmp_path, monkeypatch):
 
 
 _HOLD = """
-import sys, time
+import os, sys, time
 from elmo_eval.io import exclusive_lock
 with exclusive_lock(sys.argv[1]):
     print("held", flush=True)
-    time.sleep(float(sys.argv[2]))
+    deadline = time.time() + 60
+    while sys.argv[2] != "-" and not os.path.exists(sys.argv[2]) and time.time() < deadline:
+        time.sleep(0.05)  # hold the lock until told to let go
+print("released", flush=True)
 """
 
 
 def test_exclusive_lock_makes_a_second_process_wait(tmp_path):
     entry = tmp_path / "world-small-seed0"
+    release = tmp_path / "release"
     env = {**os.environ, "PYTHONPATH": str(PROJECT_ROOT)}
-    holder = subprocess.Popen([sys.executable, "-c", _HOLD, str(entry), "1.0"], stdout=subprocess.PIPE, text=True,
-                              env=env)
+    holder = subprocess.Popen([sys.executable, "-c", _HOLD, str(entry), str(release)], stdout=subprocess.PIPE,
+                              text=True, env=env)
     try:
         assert holder.stdout.readline().strip() == "held"
-        waiter = subprocess.run([sys.executable, "-c", _HOLD, str(entry), "0"], capture_output=True, text=True,
-                                env=env, timeout=60)
-        # the waiter got the lock only after the holder let go of it
-        assert holder.poll() is not None
+        waiter = subprocess.Popen([sys.executable, "-c", _HOLD, str(entry), "-"], stdout=subprocess.PIPE,
+                                  stderr=subprocess.PIPE, text=True, env=env)
+        # the waiter says it waits, and does not hold the lock, while the holder has it (however slowly
+        # either process starts on a loaded machine: no timing is assumed)
+        assert f"waiting for another process building {entry}" in waiter.stderr.readline()
+        assert waiter.poll() is None
+        release.touch()
+        assert holder.stdout.readline().strip() == "released"
+        out, _ = waiter.communicate(timeout=60)
     finally:
+        release.touch()
         holder.wait(timeout=60)
-    assert waiter.returncode == 0 and waiter.stdout.strip() == "held"
-    assert f"waiting for another process building {entry}" in waiter.stderr
+    assert waiter.returncode == 0 and out.split() == ["held", "released"]
     assert lock_path(entry) == tmp_path / "world-small-seed0.lock"
 
 
