@@ -179,7 +179,8 @@ def test_a_subset_can_train_with_the_full_sets_updates(tmp_path):
 def test_subset_updates_is_recorded_only_when_set():
     from elmo_eval.specs import Hyperparameters, SpecError
 
-    base = {"trainer": {"lr": 0.1, "batch_size": 4, "max_epochs": 1, "patience": 1}, **{k: HP[k] for k in ("embedder", "head")}}
+    base = {"trainer": {"lr": 0.1, "batch_size": 4, "max_epochs": 1, "patience": 1},
+            **{k: HP[k] for k in ("embedder", "head")}}
     assert "subset_updates" not in Hyperparameters.from_sections(ToyTask, base).to_dict()["trainer"]
     full = {**base, "trainer": {**base["trainer"], "subset_updates": "full"}}
     assert Hyperparameters.from_sections(ToyTask, full).to_dict()["trainer"]["subset_updates"] == "full"

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from elmo_eval.encoders.spec import EncoderSpecError
 from elmo_eval.errors import UsageError
-from elmo_eval.runner.baseline_vectors import bilm_corpus, real_data_vectors
+from elmo_eval.runner.baseline_vectors import bilm_corpus, glove_vectors, real_data_vectors
 from elmo_eval.runner.data import split_paths
 from elmo_eval.runner.encoders import (
     EncoderSetup,
@@ -24,7 +24,6 @@ from elmo_eval.runner.plan import build_plan, shard
 from elmo_eval.runner.presets import PRESETS
 from elmo_eval.runner.report import build_report
 from elmo_eval.specs import available_specs, load_spec
-from elmo_eval.word_vectors import PretrainedVectors
 
 
 def resolve_setup(profile: dict, cache_dir: Path, *, options=None, weights=None, bilm_dir=None, encoder=None,
@@ -50,8 +49,7 @@ def resolve_setup(profile: dict, cache_dir: Path, *, options=None, weights=None,
     if options is None and weights is None and encoder is None:
         setup = default_world_setup(cache_dir, profile["world_size"], world_seed, profile["bilm_preset"], progress)
         if glove:
-            setup.vectors = PretrainedVectors.from_file(glove)
-            setup.description["baseline_vectors"] = f"word vectors {Path(glove).name}"
+            setup.vectors, setup.description["baseline_vectors"] = glove_vectors(glove)
         return setup
     if encoder is None:
         if options is None or weights is None:
@@ -71,7 +69,7 @@ def resolve_setup(profile: dict, cache_dir: Path, *, options=None, weights=None,
     if use_world:
         world_dir, _ = prepare_world(cache_dir, profile["world_size"], world_seed)
         if glove:
-            vectors, label = PretrainedVectors.from_file(glove), f"word vectors {Path(glove).name}"
+            vectors, label = glove_vectors(glove)
         else:
             vectors, label = world_vectors(world_dir, world_seed), "PPMI + truncated SVD (50d) over the world's corpus"
         description["world"] = world_dir.name

@@ -53,11 +53,16 @@ def corpus_vectors_for(files: list[Path], cache_dir: Path, seed: int = 0) -> Pre
     return corpus_vectors(files, out, dim=DIM, seed=seed)
 
 
+def glove_vectors(glove: str | Path) -> tuple[PretrainedVectors, str]:
+    """A GloVe-format file given with ``--glove`` and the label its leaderboard row carries."""
+    return PretrainedVectors.from_file(glove), f"word vectors {Path(glove).name}"
+
+
 def real_data_vectors(glove: str | Path | None, bilm_dir: Path | None, cache_dir: Path
                       ) -> tuple[PretrainedVectors, str]:
     """The baseline's vectors on real data and the label its leaderboard row carries."""
     if glove:
-        return PretrainedVectors.from_file(glove), f"word vectors {Path(glove).name}"
+        return glove_vectors(glove)
     if bilm_dir is not None:
         files, tokens = bilm_corpus(bilm_dir)
         missing = [str(f) for f in files if not f.is_file()]

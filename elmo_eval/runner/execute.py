@@ -204,8 +204,9 @@ def run_inputs(run: PlannedRun, spec: TaskSpec, setup: EncoderSetup, data_digest
     # the rerun policy changes what a run may end up as: part of the digest when a spec sets it
     if spec.setup.get("rerun_degenerate"):
         keyed_hp["_rerun_degenerate"] = spec.setup["rerun_degenerate"]
-    if non_default_options(spec):  # the profile's own data options are in hp["data"] already
-        keyed_hp["_data_options"] = non_default_options(spec)
+    spec_options = non_default_options(spec)
+    if spec_options:  # the profile's own data options are in hp["data"] already
+        keyed_hp["_data_options"] = spec_options
     return hp, inputs_digest(keyed_hp, encoder_fingerprint, setup.vectors_fingerprint, data_digest)
 
 

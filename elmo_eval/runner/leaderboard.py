@@ -106,12 +106,10 @@ def leaderboard(rs: ResultSet, out: Path, name: str = "leaderboard", title: str 
                 key = base[0].get("vectors_fingerprint") or "random"
                 row = baselines.setdefault(key, {"cells": {}, "numbers": {}, "data": {}, "chars": {}, "vectors": None})
                 row["vectors"] = row["vectors"] or _vectors_label(base)
-                if task in row["cells"]:
-                    gains[task] = numbers[task]["mean"] - row["numbers"][task]["mean"]
-                    continue
-                row["cells"][task], row["numbers"][task] = _cell(base, split)
-                row["data"][task] = _data_label(base)
-                row["chars"][task] = _has_chars(base[0])
+                if task not in row["cells"]:  # the first encoder with this task fills the row's cell
+                    row["cells"][task], row["numbers"][task] = _cell(base, split)
+                    row["data"][task] = _data_label(base)
+                    row["chars"][task] = _has_chars(base[0])
                 gains[task] = numbers[task]["mean"] - row["numbers"][task]["mean"]
         if cells:
             rows.append({"system": encoder, **_encoder_meta(rs, encoder), "cells": cells, "numbers": numbers,
@@ -134,7 +132,8 @@ def leaderboard(rs: ResultSet, out: Path, name: str = "leaderboard", title: str 
     rows.sort(key=lambda r: -r["average"] if r["average"] == r["average"] else float("inf"))
     tasks = [t for t in rs.tasks if any(t in r["cells"] for r in rows)]
     # the scores first, what each row is after: the page reads without scrolling sideways
-    display = [{"Rank": i + 1, "System": r["system"], f"Average ({len(common)} task{'' if len(common) == 1 else 's'})": fmt(r["average"]),
+    average = f"Average ({len(common)} task{'' if len(common) == 1 else 's'})"
+    display = [{"Rank": i + 1, "System": r["system"], average: fmt(r["average"]),
                 "Gain over its baseline": fmt(r["gain"]), **{t: r["cells"].get(t, "–") for t in tasks},
                 "Kind": r["kind"], "Fingerprint": r["fingerprint"] or "–",
                 "Params": f"{r['parameters'] / 1e6:.2f}M" if r["parameters"] else "–",
