@@ -41,6 +41,7 @@ import numpy as np
 import torch
 from tqdm.auto import tqdm
 
+from elmo_eval.errors import UsageError
 from elmo_eval.io import exclusive_lock
 
 _FORMAT_NAME = "elmo_eval.layer_cache"
@@ -60,7 +61,7 @@ def sentence_key(tokens: Sequence[str]) -> str:
     return hashlib.sha1("\x1f".join(tokens).encode("utf-8")).hexdigest()
 
 
-class CacheMismatchError(Exception):
+class CacheMismatchError(UsageError):
     """The cache was written by another encoder (fingerprints differ) or is not a layer cache."""
 
 

@@ -56,6 +56,26 @@ def quieten_lightning() -> None:
     warnings.filterwarnings("ignore", message=".*does not have many workers.*")
 
 
+def one_line(error: BaseException) -> str:
+    """The message of ``error`` on one line (a user error's message may hold a file's line)."""
+    return " ".join(str(error).split())
+
+
+def user_error_message(error: BaseException) -> str | None:
+    """What to print for an error the user can act on, or None for a bug (which keeps its traceback).
+
+    User errors are :class:`UsageError` (every reader's, loader's and downloader's error class derives
+    from it) and operating-system errors on a named file (missing, unreadable, unwritable, a full disk):
+    those name the file and the reason, which is all the user needs.
+    """
+    if isinstance(error, UsageError):
+        return one_line(error)
+    if isinstance(error, OSError) and error.filename is not None:
+        reason = error.strerror or one_line(error)
+        return f"{error.filename}: {reason}"
+    return None
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -66,10 +86,17 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     if not args.verbose:
         quieten_lightning()
+    # The one error boundary of the command line: a user error is one line and exit 2; with
+    # --verbose it keeps its traceback too (for a bug report). Anything else is a bug: traceback.
     try:
         code = args.func(args)
-    except UsageError as error:
-        message = " ".join(str(error).split())  # one line, whatever the message holds
+    except KeyboardInterrupt:
+        print(f"elmo-eval {args.command}: interrupted", file=sys.stderr)
+        return 130
+    except Exception as error:
+        message = user_error_message(error)
+        if message is None or args.verbose:
+            raise
         print(f"elmo-eval {args.command}: error: {message}", file=sys.stderr)
         return 2
     return int(code or 0)

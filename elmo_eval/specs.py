@@ -65,6 +65,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from elmo_eval.errors import UsageError
+
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover
@@ -93,7 +95,7 @@ OPTIMIZERS = ("adam", "adadelta", "sgd")
 REPRESENTATION_FIELDS = ("elmo", "l2_lambda", "layer_norm", "placement", "word", "char_cnn")
 
 
-class SpecError(ValueError):
+class SpecError(UsageError, ValueError):
     """A task spec that is missing a key or has a wrong or unknown one (names the file and the table)."""
 
 

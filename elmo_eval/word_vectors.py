@@ -22,12 +22,13 @@ import numpy as np
 import torch
 from torch import nn
 
+from elmo_eval.errors import UsageError
 from elmo_eval.io import atomic_path
 
 PAD, UNK = "@@PADDING@@", "@@UNKNOWN@@"
 
 
-class VectorsFormatError(ValueError):
+class VectorsFormatError(UsageError, ValueError):
     """A malformed GloVe-format file (names the file and line)."""
 
 

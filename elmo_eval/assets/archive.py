@@ -6,8 +6,10 @@ import zipfile
 from collections.abc import Iterable
 from pathlib import Path, PurePosixPath
 
+from elmo_eval.errors import UsageError
 
-class ArchiveError(RuntimeError):
+
+class ArchiveError(UsageError, RuntimeError):
     """An archive that cannot be unpacked, or whose contents are not what the catalogue expects."""
 
 

@@ -21,6 +21,8 @@ import os
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from elmo_eval.errors import UsageError
+
 CATALOGUE_ENV = "ELMO_EVAL_CATALOGUE"
 
 
@@ -168,7 +170,7 @@ _ASSETS: tuple[Asset, ...] = (
 DEFAULT_CATALOGUE: dict[str, Asset] = {asset.name: asset for asset in _ASSETS}
 
 
-class UnknownAssetError(KeyError):
+class UnknownAssetError(UsageError, KeyError):
     """Raised for an asset name that is neither in the catalogue nor an alias of an entry."""
 
     def __str__(self) -> str:  # KeyError would print the message with quotes around it

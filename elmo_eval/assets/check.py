@@ -23,6 +23,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+from elmo_eval.errors import UsageError
 from elmo_eval.readers.errors import DataFormatError  # noqa: F401  (re-exported: the readers raise it)
 
 from .datadir import load_registry, register_dataset, resolve_data_dir
@@ -30,7 +31,7 @@ from .datadir import load_registry, register_dataset, resolve_data_dir
 SPLITS = ("train", "dev", "test")
 
 
-class NoUsableSplit(ValueError):
+class NoUsableSplit(UsageError, ValueError):
     """A path in which no train/dev/test split can be named (one line, for the CLI)."""
 
 

@@ -29,6 +29,7 @@ from pathlib import Path
 
 from tqdm import tqdm
 
+from elmo_eval.errors import UsageError
 from elmo_eval.io import atomic_write_json, sha256_of
 
 from .archive import ArchiveError, describe_tree, missing_layout, unpack_archive
@@ -48,7 +49,7 @@ CHUNK_BYTES = 1 << 20
 USER_AGENT = "elmo-eval/0.1 (research reproduction downloader; Python urllib)"
 
 
-class DownloadError(RuntimeError):
+class DownloadError(UsageError, RuntimeError):
     """A download that failed for good (after retries, or on a non-transient error)."""
 
 

@@ -17,12 +17,14 @@ import re
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
+from elmo_eval.errors import UsageError
+
 _LEAF = re.compile(r"\(\S+ ([^()\s]+)\)")
 _PTB_ESCAPES = {"-lrb-": "(", "-rrb-": ")", "-lsb-": "[", "-rsb-": "]", "-lcb-": "{", "-rcb-": "}",
                 "``": '"', "''": '"'}
 
 
-class ExcludeFileError(ValueError):
+class ExcludeFileError(UsageError, ValueError):
     """A task file that cannot be read as trees, columns or sentence lines."""
 
 

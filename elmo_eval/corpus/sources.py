@@ -22,8 +22,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from elmo_eval.errors import UsageError
 
-class SourceError(ValueError):
+
+class SourceError(UsageError, ValueError):
     """A source the user has to fix (missing, empty, unreadable markup)."""
 
 

@@ -30,17 +30,18 @@ import h5py
 import numpy as np
 import torch
 
+from elmo_eval.errors import UsageError
 from elmo_eval.io import atomic_path, atomic_write_text
 
 if TYPE_CHECKING:  # pragma: no cover
     from .bilm import ElmoBiLM
 
 
-class WeightsMismatchError(ValueError):
+class WeightsMismatchError(UsageError, ValueError):
     """A weights file lacks a dataset the model needs, or has it with another shape."""
 
 
-class OfficialFormatError(ValueError):
+class OfficialFormatError(UsageError, ValueError):
     """An options or weights file is missing, unreadable or malformed."""
 
 

@@ -23,6 +23,8 @@ import sys
 from pathlib import Path
 from typing import NamedTuple
 
+from elmo_eval.errors import UsageError
+
 KINDS = ("elmo", "bilm", "hf", "python")
 _OPTIONS = {"elmo": {"name"}, "bilm": {"name"}, "hf": {"name", "pieces", "window", "stride", "batch"}, "python": None}
 _POSITIONAL = {"elmo": 2, "bilm": 1, "hf": 1, "python": 1}
@@ -30,7 +32,7 @@ _SAFE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._+-]*$")
 _GENERIC_FOLDERS = {"model", "models", "weights", "checkpoint", "checkpoints", "hf", "snapshot", "files"}
 
 
-class EncoderSpecError(ValueError):
+class EncoderSpecError(UsageError, ValueError):
     """A malformed or unusable ``--encoder`` value; its message is one line naming the spec."""
 
 

@@ -100,14 +100,10 @@ def register(subparsers) -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="elmo-eval")
-    register(parser.add_subparsers(dest="command", required=True))
-    args = parser.parse_args(argv)
-    try:
-        return args.func(args)
-    except (ValueError, FileNotFoundError) as error:  # CorpusError, VocabularyError, WeightsMismatchError
-        print(f"error: {error}", file=sys.stderr)
-        return 2
+    """``python -m elmo_eval.pretrain.cli pretrain ...``: the same command, through the same error boundary."""
+    from elmo_eval.cli import main as elmo_eval_main
+
+    return elmo_eval_main(list(sys.argv[1:] if argv is None else argv))
 
 
 if __name__ == "__main__":

@@ -31,8 +31,10 @@ from pathlib import Path
 
 from torch.utils.data import IterableDataset, get_worker_info
 
+from elmo_eval.errors import UsageError
 
-class CorpusError(ValueError):
+
+class CorpusError(UsageError, ValueError):
     """A corpus the user has to fix (missing, empty, nothing under the length limit)."""
 
 

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import torch
 
+from elmo_eval.errors import UsageError
 from elmo_eval.io import atomic_write_text
 
 BOS = "<S>"
@@ -21,7 +22,7 @@ UNK = "<UNK>"
 SPECIALS = (BOS, EOS, UNK)
 
 
-class VocabularyError(ValueError):
+class VocabularyError(UsageError, ValueError):
     """A malformed vocabulary file or a vocabulary that does not fit a model."""
 
 

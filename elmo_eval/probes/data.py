@@ -17,6 +17,7 @@ import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from elmo_eval.errors import UsageError
 from elmo_eval.readers.conll2003 import read_conll2003
 from elmo_eval.readers.conll2012 import conll2012_files, read_conll2012_file
 from elmo_eval.readers.probe_columns import TaggedSentence, read_probe_columns, read_sense_inventory
@@ -26,7 +27,7 @@ CONLL2003_SPLITS = {"train": ("eng.train", "train.txt"), "test": ("eng.testb", "
 CONLL2012_SPLITS = {"train": ("train",), "test": ("test", "conll-2012-test")}
 
 
-class ProbeDataError(ValueError):
+class ProbeDataError(UsageError, ValueError):
     """The probe data cannot be found or has not what a probe needs (one line for the user)."""
 
 

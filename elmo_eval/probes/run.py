@@ -16,6 +16,7 @@ import re
 import time
 from pathlib import Path
 
+from elmo_eval.errors import UsageError
 from elmo_eval.probes.features import build_features, probe_cache_path
 from elmo_eval.probes.tables import PAPER_POS, PAPER_WSD, probe_markdown
 
@@ -23,7 +24,7 @@ PROBES = ("wsd", "pos", "nn")
 RESULT_KIND = "elmo_eval.probes"
 
 
-class ProbeUsageError(ValueError):
+class ProbeUsageError(UsageError, ValueError):
     """A probe cannot run on this data or encoder (one line for the user)."""
 
 

@@ -3,8 +3,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from elmo_eval.errors import InputFileError
 
-class DataFormatError(ValueError):
+
+class DataFormatError(InputFileError):
     """Malformed data: ``"{path}:{line_no}: {message}"``.
 
     ``line_no`` is the 1-based line in the file, or another locator that the
@@ -12,7 +14,4 @@ class DataFormatError(ValueError):
     """
 
     def __init__(self, path: str | Path, line_no: int | str, message: str):
-        self.path = str(path)
-        self.line_no = line_no
-        self.message = message
-        super().__init__(f"{self.path}:{line_no}: {message}")
+        super().__init__(path, line_no, message)

@@ -25,11 +25,13 @@ from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
 
+from elmo_eval.errors import UsageError
+
 DEFAULT_TIME_LIMIT = "4:00:00"
 GPU_ACCELERATORS = ("gpu", "cuda")
 
 
-class LaunchError(ValueError):
+class LaunchError(UsageError, ValueError):
     """A launcher option that cannot work (a usage error: one line, exit 2)."""
 
 

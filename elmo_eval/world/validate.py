@@ -13,6 +13,8 @@ import re
 from collections import Counter
 from pathlib import Path
 
+from elmo_eval.errors import UsageError
+
 NER_TAG = re.compile(r"^(O|[IB]-(PER|LOC|ORG|MISC))$")
 CHUNK_TAG = re.compile(r"^(O|[IB]-[A-Z]+)$")
 SNLI_KEYS = {
@@ -30,7 +32,7 @@ SNLI_KEYS = {
 SNLI_LABELS = {"entailment", "neutral", "contradiction", "-"}
 
 
-class WorldFormatError(ValueError):
+class WorldFormatError(UsageError, ValueError):
     pass
 
 
