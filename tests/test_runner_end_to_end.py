@@ -57,6 +57,10 @@ def test_runs_write_results_and_report(reproduction):
     assert set(rows) == {"ner", "snli"} and rows["ner"]["p_value"] is not None
     # layer caches were built once per task and are shared by the runs
     assert len(list((root / "cache" / "layers").glob("*/*.h5"))) == 2
+    # the time per stage: each cache and run a row, linked from the report
+    timings = (out / "timings.md").read_text()
+    assert "| layer cache: ner (" in timings and "| run snli baseline @both f=1 seed=0 |" in timings
+    assert "[timings.md](timings.md)" in (out / "README.md").read_text()
 
 
 def test_rerun_skips_finished_runs_and_resumes_missing_ones(reproduction):
@@ -65,8 +69,11 @@ def test_rerun_skips_finished_runs_and_resumes_missing_ones(reproduction):
     results = sorted(out.glob("runs/*/*/*/result.json"))
     stamps = {p: p.stat().st_mtime_ns for p in results}
     results[0].unlink()  # as if the reproduction had been interrupted during that run
+    (out / "timings.md").unlink()
     again = reproduce("default", **kwargs)
     assert again["finished"] == 4
+    timings = (out / "timings.md").read_text()  # the run trained again, and the three found done
+    assert "found done and reused (3 stages)" in timings
     for path in results[1:]:
         assert path.stat().st_mtime_ns == stamps[path]
     assert results[0].exists()

@@ -23,6 +23,7 @@ from elmo_eval.runner.execute import execute, process_rank
 from elmo_eval.runner.plan import build_plan, shard
 from elmo_eval.runner.presets import PRESETS
 from elmo_eval.runner.report import build_report
+from elmo_eval.runner.stages import TIMINGS_FILE, StageClock, current_clock, stage
 from elmo_eval.specs import available_specs, load_spec
 
 
@@ -166,6 +167,35 @@ def reproduce(profile: str = "default", *, out_dir=None, cache_dir=None, tasks=N
                      else "the world's probe data (skipped for an encoder on real data: give --probe-data)")
                   + f", into {out_dir / 'runs' / '<encoder>' / 'probes'}")
         return summary
+    with StageClock(announce=process_rank() == 0) as clock:
+        summary = _run_encoders(summary, runs, specs, preset, cache_dir, out_dir, data_roots, trainer_options,
+                                progress, report, significance_samples, launcher, encoder_specs, layer_policy,
+                                probing, given_probe_data, probe_options,
+                                dict(options=options, weights=weights, bilm_dir=bilm_dir, encoder=encoder,
+                                     encoder_name=encoder_name, glove=glove, world_seed=world_seed,
+                                     use_world=use_world, shard_spec=shard_spec))
+    if process_rank() == 0 and launcher is None:
+        print("time per stage:\n" + clock.table(), file=sys.stderr, flush=True)
+        if clock.computed:  # a rerun that only found everything done keeps the record of the one that computed
+            summary["timings"] = str(write_timings(clock, out_dir, shard_spec))
+    return summary
+
+
+def write_timings(clock: StageClock, out_dir: Path, shard_spec: str | None) -> Path:
+    """``timings.md`` in the results folder (one per shard of a sharded run), linked from its report."""
+    if not shard_spec:
+        return clock.write(out_dir / TIMINGS_FILE, f"Time per stage: {out_dir.name}")
+    name = TIMINGS_FILE.replace(".md", f"-shard-{shard_spec.replace('/', '-of-')}.md")
+    return clock.write(out_dir / name, f"Time per stage: {out_dir.name}, shard {shard_spec}")
+
+
+def _run_encoders(summary: dict, runs, specs, preset, cache_dir: Path, out_dir: Path, data_roots, trainer_options,
+                  progress: bool, report: bool, significance_samples: int, launcher, encoder_specs, layer_policy,
+                  probing: bool, given_probe_data, probe_options, encoder_args: dict) -> dict:
+    """Each encoder in turn: set up (world, pretraining, vectors), train its runs, its probes; then the report."""
+    options, weights, bilm_dir, encoder = (encoder_args[k] for k in ("options", "weights", "bilm_dir", "encoder"))
+    encoder_name, glove = encoder_args["encoder_name"], encoder_args["glove"]
+    world_seed, use_world = encoder_args["world_seed"], encoder_args["use_world"]
     started = time.time()
     device = run_device(trainer_options)
     finished: dict[str, int] = {}
@@ -192,15 +222,20 @@ def reproduce(profile: str = "default", *, out_dir=None, cache_dir=None, tasks=N
         if probing and process_rank() == 0:  # the other ranks of a multi-process run only train
             from elmo_eval.runner.probe_runs import run_encoder_probes
 
-            probed[setup.encoder_id] = run_encoder_probes(setup, out_dir, cache_dir, given_probe_data,
-                                                          probe_options, progress)
+            with stage(f"probes of {setup.encoder_id}"):
+                probed[setup.encoder_id] = run_encoder_probes(setup, out_dir, cache_dir, given_probe_data,
+                                                              probe_options, progress)
         setup.encoder = None  # free its weights before the next encoder loads
     summary.update(finished=sum(finished.values()), seconds=time.time() - started,
                    encoder=", ".join(finished), encoders=finished)
     if probed:
         summary["probes"] = probed
     if report and process_rank() == 0:  # the other ranks of a multi-process run only train
-        summary["report"] = str(build_report(out_dir, name=out_dir.name, samples=significance_samples))
+        clock = current_clock()
+        if clock is not None and clock.computed:  # written now so the report links it; again after, with its time
+            write_timings(clock, out_dir, encoder_args.get("shard_spec"))
+        with stage(f"report ({out_dir})"):
+            summary["report"] = str(build_report(out_dir, name=out_dir.name, samples=significance_samples))
     return summary
 
 

@@ -20,6 +20,7 @@ from functools import cached_property
 from pathlib import Path
 
 from elmo_eval.io import exclusive_lock, sha256_of
+from elmo_eval.runner.stages import stage
 from elmo_eval.word_vectors import PretrainedVectors
 
 log = logging.getLogger(__name__)
@@ -87,6 +88,14 @@ def world_vectors(world_dir: Path, seed: int = 0) -> PretrainedVectors:
     return corpus_vectors(corpus, world_dir / "corpus" / "ppmi_svd_50d.txt", dim=50, seed=seed)
 
 
+def pretrain_complete(bilm_dir: Path) -> bool:
+    """Whether ``bilm_dir`` holds a finished pretraining (its result file says complete)."""
+    try:
+        return bool(json.loads((bilm_dir / "pretrain_result.json").read_text(encoding="utf-8")).get("complete"))
+    except (OSError, ValueError):
+        return False
+
+
 def bilm_cache_name(world_dir: Path, preset: str, pretrain_options: dict | None = None) -> str:
     """Folder name of the biLM pretrained on a world's corpus: keyed by the corpus files' bytes and
     the training options, so a biLM of another corpus is never reused, and a world whose labeled
@@ -103,12 +112,19 @@ def default_world_setup(cache_dir: Path, world_size: str = "small", seed: int = 
 
     # one process at a time per world: shards sharing the cache folder generate and pretrain it once
     with exclusive_lock(cache_dir / f"world-{world_size}-seed{seed}"):
-        world_dir, _ = prepare_world(cache_dir, world_size, seed)
+        world_dir = cache_dir / f"world-{world_size}-seed{seed}"
+        with stage(f"world generation ({world_size}, seed {seed})",
+                   computed=not (world_dir / "world.json").exists()):
+            world_dir, _ = prepare_world(cache_dir, world_size, seed)
         bilm_dir = cache_dir / bilm_cache_name(world_dir, bilm_preset, pretrain_options)
-        trained = pretrain_bilm([world_dir / "corpus" / "train.txt"], world_dir / "corpus" / "heldout.txt",
-                                bilm_dir, preset=bilm_preset, seed=seed, progress=progress,
-                                **(pretrain_options or {}))
-        vectors = world_vectors(world_dir, seed)
+        with stage(f"biLM pretraining ({bilm_preset}) on the world's corpus",
+                   computed=not pretrain_complete(bilm_dir)):
+            trained = pretrain_bilm([world_dir / "corpus" / "train.txt"], world_dir / "corpus" / "heldout.txt",
+                                    bilm_dir, preset=bilm_preset, seed=seed, progress=progress,
+                                    **(pretrain_options or {}))
+        with stage("baseline word vectors (PPMI + SVD over the corpus)",
+                   computed=not (world_dir / "corpus" / "ppmi_svd_50d.txt").exists()):
+            vectors = world_vectors(world_dir, seed)
     encoder = load_official(trained["options"], trained["weights"])
     description = {"kind": "biLM pretrained on the generated world's corpus", "world": world_dir.name,
                    "world_size": world_size, "bilm_preset": bilm_preset, "bilm_dir": bilm_dir.name,

@@ -22,6 +22,8 @@ from elmo_eval.runner.encoders import EncoderSetup
 from elmo_eval.runner.plan import PlannedRun
 from elmo_eval.runner.results import RESULT_FILE, STATISTICS_FILE, versions, write_statistics
 from elmo_eval.runner.resultset import floor_reason
+from elmo_eval.runner.stages import record as record_stage
+from elmo_eval.runner.stages import stage
 from elmo_eval.specs import TaskSpec
 from elmo_eval.training.fields import flatten_text
 from elmo_eval.training.fit import train_and_evaluate
@@ -141,7 +143,8 @@ class TaskData:
                 encoder.to(device)
             path.parent.mkdir(parents=True, exist_ok=True)
             started = time.time()
-            cache = LayerCache.build(path, encoder, sentences, dtype=policy.dtype, progress=progress)
+            with stage(f"layer cache: {self.spec.name} ({len(sentences)} sentences)", computed=not path.exists()):
+                cache = LayerCache.build(path, encoder, sentences, dtype=policy.dtype, progress=progress)
             self._layers = CachedLayers(cache)
             self.layer_mode = {"mode": mode, "dtype": policy.dtype, "streamed": not cache.preloaded,
                                "reason": reason}
@@ -265,6 +268,7 @@ def execute(
         hp, digest = run_inputs(run, spec, setup, data_fingerprints[run.task])
         if _finished_with(target / RESULT_FILE, digest):
             say(f"{label}: done already, skipped")
+            record_stage(label, 0.0, computed=False)
             written.append(target / RESULT_FILE)
             continue
         if (target / RESULT_FILE).exists():
@@ -282,29 +286,10 @@ def execute(
         started = time.time()
         torch.set_num_threads(max(1, torch.get_num_threads()))
         reruns = int(spec.setup.get("rerun_degenerate", 0)) if single_process(trainer_options) else 0
-        for attempt in range(reruns + 1):
-            # a rerun takes the next seed outside the plan's (seed + 1000 k): the planned seed stays the
-            # run's name and its pairing in the significance test
-            trained_seed = run.seed + RERUN_SEED_STEP * attempt
-            result = train_and_evaluate(
-                task_data.task,
-                task_data.splits,
-                run.rep,
-                hp,
-                work,
-                layer_source=layer_source,
-                vectors=setup.vectors,
-                seed=trained_seed,
-                train_fraction=run.fraction,
-                trainer_options=trainer_options,
-                progress=progress and is_main,
-            )
-            result["trained_seed"], result["reruns"] = trained_seed, attempt
-            result["degenerate"] = degenerate_reason(result, spec.metric) if is_main else None
-            if not result["degenerate"] or attempt == reruns:
-                break
-            say(f"{label}: degenerate ({result['degenerate']}); training again with seed {trained_seed + 1000}")
-            shutil.rmtree(work, ignore_errors=True)
+        with stage(f"run {run.task} {run.rep.name} @{run.rep.placement} f={run.fraction:g} seed={run.seed}",
+                   announce=False):
+            result = _train_with_reruns(run, spec, task_data, layer_source, hp, work, setup, trainer_options,
+                                        progress and is_main, reruns, say, label)
         if not is_main:
             continue  # rank 0 scored the run and writes its result
         record = _write_result(target, work, run, spec, setup, owner, task_data, hp, digest,
@@ -316,6 +301,37 @@ def execute(
 
 
 RERUN_SEED_STEP = 1000
+
+
+def _train_with_reruns(run: PlannedRun, spec: TaskSpec, task_data: TaskData, layer_source, hp: dict, work: Path,
+                       setup: EncoderSetup, trainer_options: dict | None, progress: bool, reruns: int, say,
+                       label: str) -> dict:
+    """Train and score one planned run; a degenerate result is trained again up to ``reruns`` times."""
+    is_main = process_rank() == 0
+    for attempt in range(reruns + 1):
+        # a rerun takes the next seed outside the plan's (seed + 1000 k): the planned seed stays the
+        # run's name and its pairing in the significance test
+        trained_seed = run.seed + RERUN_SEED_STEP * attempt
+        result = train_and_evaluate(
+            task_data.task,
+            task_data.splits,
+            run.rep,
+            hp,
+            work,
+            layer_source=layer_source,
+            vectors=setup.vectors,
+            seed=trained_seed,
+            train_fraction=run.fraction,
+            trainer_options=trainer_options,
+            progress=progress,
+        )
+        result["trained_seed"], result["reruns"] = trained_seed, attempt
+        result["degenerate"] = degenerate_reason(result, spec.metric) if is_main else None
+        if not result["degenerate"] or attempt == reruns:
+            break
+        say(f"{label}: degenerate ({result['degenerate']}); training again with seed {trained_seed + 1000}")
+        shutil.rmtree(work, ignore_errors=True)
+    return result
 
 
 def single_process(trainer_options: dict | None) -> bool:

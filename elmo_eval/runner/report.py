@@ -114,13 +114,23 @@ def build_report(results_dir: str | Path, name: str | None = None, samples: int 
     page = (f"# elmo-eval report: {title}\n\n{len(records)} finished runs, {seconds / 60:.1f} minutes of training "
             f"in total. Data: "
             + ", ".join(f"[{p.name}]({p.name})" for p in sorted(out.glob("leaderboard*.csv")))
-            + ", [summary.json](summary.json); a sortable page: [leaderboard.html](leaderboard.html).\n\n"
+            + ", [summary.json](summary.json); a sortable page: [leaderboard.html](leaderboard.html)."
+            + timings_line(out) + "\n\n"
             + board + "\n## Encoders\n\n" + "\n".join(links) + "\n\n## Sources\n\n"
             + "".join(f"- {s}\n" for s in _sources(rs)))
     (out / "README.md").write_text(page, encoding="utf-8")
     write_page(out, page, pages, f"elmo-eval report: {title}")
     (out / "summary.json").write_text(json.dumps(summary, indent=2, default=str) + "\n", encoding="utf-8")
     return out / "README.md"
+
+
+def timings_line(out: Path) -> str:
+    """A link to the time-per-stage table(s) of the last reproduction that computed something here."""
+    files = sorted(out.glob("timings*.md"))
+    if not files:
+        return ""
+    return (" Time per stage of the last reproduction that trained something here: "
+            + ", ".join(f"[{f.name}]({f.name})" for f in files) + ".")
 
 
 def _sources(rs: ResultSet) -> list[str]:
