@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from elmo_eval.errors import UsageError
+from elmo_eval.threads import add_threads_argument, apply_threads
 
 
 def _existing(path: str, what: str) -> Path:
@@ -41,14 +42,12 @@ def run_embed(args: argparse.Namespace) -> int:
         _existing(path, what)
     sentences = read_sentences(Path(args.input))
 
-    import torch
 
     from elmo_eval.cache import LayerCache
     from elmo_eval.encoders.bilm import ElmoBiLM
     from elmo_eval.encoders.official_format import OfficialFormatError, WeightsMismatchError
 
-    if args.threads:
-        torch.set_num_threads(args.threads)
+    apply_threads(args.threads)
     try:
         bilm = ElmoBiLM.from_official(args.options, args.weights)
     except (OfficialFormatError, WeightsMismatchError) as error:  # names the file and what was wrong
@@ -133,7 +132,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     embed.add_argument("--output", required=True, help="cache file to create or extend (.h5)")
     embed.add_argument("--dtype", choices=["float16", "float32"], default="float16")
     embed.add_argument("--batch-size", type=int, default=64)
-    embed.add_argument("--threads", type=int, default=0, help="torch CPU threads (0: torch's default)")
+    add_threads_argument(embed)
     embed.set_defaults(func=run_embed)
 
     srl = subparsers.add_parser("srl-eval", help="score SRL props files as srl-eval.pl (CoNLL-2005) does",

@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from elmo_eval.cli import build_parser, main
+from elmo_eval.readers.errors import DataFormatError
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 HEAVY = ("torch", "pytorch_lightning", "lightning", "lightning_fabric", "scipy", "matplotlib", "pandas", "h5py",
@@ -104,3 +105,49 @@ def test_module_entry_point_exit_status(tmp_path):
 def test_shard_value_reaches_the_plan_unchanged():
     args = build_parser().parse_args(["reproduce", "--shard", "1/4", "--data", "ner=/data/conll"])
     assert args.shard == "1/4" and args.data == [("ner", "/data/conll")]
+
+
+@pytest.mark.parametrize("command", ["reproduce", "probe", "pretrain", "embed"])
+def test_every_computing_command_takes_threads(command, capsys):
+    with pytest.raises(SystemExit) as stop:
+        main([command, "--threads", "0"])
+    assert stop.value.code == 2
+    assert "--threads: expected a whole number >= 1, got 0" in capsys.readouterr().err
+
+
+def _raise(error):
+    def func(*args, **kwargs):
+        raise error
+    return func
+
+
+@pytest.mark.parametrize("error, expected", [
+    (DataFormatError("data/train.txt", 2, "label '7' is not an integer 0-4"),
+     "data/train.txt:2: label '7' is not an integer 0-4"),
+    (PermissionError(13, "Permission denied", "out/cache.h5"), "out/cache.h5: Permission denied"),
+    (IsADirectoryError(21, "Is a directory", "some/folder"), "some/folder: Is a directory"),
+])
+def test_the_error_boundary_prints_a_user_error_as_one_line(error, expected, monkeypatch, capsys, tmp_path):
+    """Whatever command raises it, deep inside: a user error (or an OS error on a named file) is one line, exit 2;
+    with --verbose the traceback is kept (for a bug report)."""
+    import elmo_eval.runner.api as api
+
+    monkeypatch.setattr(api, "reproduce", _raise(error))
+    argv = ["reproduce", "--out", str(tmp_path / "r"), "--no-progress"]
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert err == f"elmo-eval reproduce: error: {expected}\n"
+    with pytest.raises(type(error)):
+        main(["--verbose", *argv])
+
+
+def test_a_bug_keeps_its_traceback(monkeypatch, tmp_path):
+    import elmo_eval.runner.api as api
+
+    monkeypatch.setattr(api, "reproduce", _raise(ZeroDivisionError("a bug")))
+    with pytest.raises(ZeroDivisionError):
+        main(["reproduce", "--out", str(tmp_path / "r"), "--no-progress"])
+    # an OS error with no file named is not the user's to fix either
+    monkeypatch.setattr(api, "reproduce", _raise(OSError("device lost")))
+    with pytest.raises(OSError):
+        main(["reproduce", "--out", str(tmp_path / "r"), "--no-progress"])

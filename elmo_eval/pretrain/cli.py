@@ -11,6 +11,8 @@ import json
 import sys
 from collections.abc import Sequence
 
+from elmo_eval.threads import add_threads_argument
+
 from .presets import PRESETS
 
 
@@ -37,8 +39,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--max-steps", type=int, default=None)
     parser.add_argument("--max-time", default=None, metavar="DD:HH:MM:SS",
                         help="stop after this much wall time and export the biLM (e.g. 00:00:55:00)")
-    parser.add_argument("--threads", type=int, default=None,
-                        help="torch CPU threads (default: torch's choice; 1 on a machine shared with other jobs)")
+    add_threads_argument(parser)
     parser.add_argument("--devices", type=_devices, default=1)
     parser.add_argument("--num-nodes", type=int, default=1)
     parser.add_argument("--strategy", default="auto")
@@ -61,9 +62,6 @@ def _valid_max_time(value: str) -> bool:
 def run(args: argparse.Namespace) -> int:
     if args.max_time is not None and not _valid_max_time(args.max_time):
         print(f"error: --max-time {args.max_time!r}: expected DD:HH:MM:SS, e.g. 00:00:55:00", file=sys.stderr)
-        return 2
-    if args.threads is not None and args.threads < 1:
-        print(f"error: --threads must be >= 1, got {args.threads}", file=sys.stderr)
         return 2
     from .api import PretrainInterrupted, pretrain_bilm  # heavy imports only when the command runs
 

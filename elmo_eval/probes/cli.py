@@ -13,6 +13,8 @@ import argparse
 import shlex
 import sys
 
+from elmo_eval.threads import add_threads_argument, apply_threads
+
 DEFAULT_PROBES = ("wsd", "pos", "nn")
 
 
@@ -48,6 +50,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--nn-word", action="append", metavar="WORD",
                         help="query word of the nearest-neighbour table (repeatable; default: picked)")
     parser.add_argument("--no-progress", action="store_true")
+    add_threads_argument(parser)
     parser.set_defaults(func=run)
 
 
@@ -128,6 +131,7 @@ def run(args: argparse.Namespace) -> int:
             data = load_probe_data(world_dir, "world", args.max_sentences)
         probes = list(args.probe or [p for p in DEFAULT_PROBES if p != "wsd" or data.has_wsd])
         torch.manual_seed(args.seed)
+        print(f"probes: torch threads {apply_threads(args.threads)}", file=sys.stderr, flush=True)
         result = run_probes(encoder, vectors, data, probes, out_dir=args.out, cache_dir=cache_dir,
                             encoder_id=name, encoder_description=description,
                             pos_options={"epochs": args.pos_epochs, "lr": args.pos_lr, "seed": args.seed},

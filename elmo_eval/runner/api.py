@@ -212,7 +212,10 @@ def _run_encoders(summary: dict, runs, specs, preset, cache_dir: Path, out_dir: 
         # an array job's tasks put the encoder on their own devices; this (submitting) process may have none
         prepare_encoder(setup, device if launcher is None else "cpu")
         if process_rank() == 0:
-            print(f"encoder {setup.encoder_id}: {len(runs)} runs -> {out_dir}", file=sys.stderr, flush=True)
+            import torch
+
+            print(f"encoder {setup.encoder_id}: {len(runs)} runs -> {out_dir} "
+                  f"(torch threads: {torch.get_num_threads()})", file=sys.stderr, flush=True)
         if launcher is not None:  # the setup is prepared once, here; the array's tasks only reuse it
             summary.update(launcher(runs, specs, setup, data_roots))
             return summary

@@ -11,6 +11,7 @@ from elmo_eval.errors import UsageError
 from elmo_eval.runner import launch
 from elmo_eval.runner.layer_mode import DEFAULT_DISK_SHARE, LAYER_MODES
 from elmo_eval.runner.presets import PRESETS
+from elmo_eval.threads import add_threads_argument, apply_threads
 
 # the comparisons of elmo_eval.runner.comparisons.BOOK, spelt out so `--help` imports nothing (a test
 # checks they agree)
@@ -139,6 +140,8 @@ def run_reproduce(args: argparse.Namespace) -> int:
     try:
         if args.launcher:  # one array job, a task per run (runner/launch.py)
             request, launcher = launch.prepare(args.profile, request, args)
+        if not args.dry_run:
+            apply_threads(args.threads)
         summary = reproduce(args.profile, **request, launcher=launcher)
     except (launch.LaunchError, EncoderSpecError) as error:
         return _usage_error(str(error))
@@ -247,6 +250,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                      help=f"with --layers auto: largest share of free disk one layer cache may take "
                      f"(default {DEFAULT_DISK_SHARE})")
     rep.add_argument("--no-progress", action="store_true")
+    add_threads_argument(rep)
     rep.add_argument(
         "--no-report", action="store_true", help="run only; build the report later with `elmo-eval report`"
     )
