@@ -1,0 +1,424 @@
+#!/usr/bin/env python
+"""Generated test cases for the official scorers, and the recording of what those scorers print on them.
+
+The project's metric code claims to equal four official scorers digit for digit: the CoNLL-2012
+reference coreference scorer v8.01 (``scorer.pl``), ``srl-eval.pl`` (CoNLL-2005), ``conlleval``
+(CoNLL-2000/2003) and SQuAD's ``evaluate-v1.1.py``. This script makes seeded inputs for them (random
+cases and hand-made adversarial ones) and, given the paths of the scorers, runs them and stores what
+they print as small JSON fixtures under ``tests/fixtures/official_scorers/``. The tests
+(``tests/test_official_scorers.py``) regenerate the same inputs from this script and compare the
+project's numbers with the recorded ones, so neither CI nor a user needs the scorers or the network.
+The scorers' code never enters this repository.
+
+Usage::
+
+    python scripts/official_scorer_cases.py record \\
+        --coref /path/to/reference-coreference-scorers/scorer.pl \\
+        --srl /path/to/srl-eval.pl --conlleval /path/to/conlleval.pl \\
+        --squad /path/to/evaluate-v1.1.py [--out tests/fixtures/official_scorers]
+    python scripts/official_scorer_cases.py inputs DIR   # write the inputs only, one folder per case
+
+Each fixture holds, per case, its name, the SHA-256 of its input files (so a change in the generator
+shows up as a clear failure rather than as wrong numbers) and the scorer's printed lines.
+"""
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+from random import Random
+
+ROOT = Path(__file__).resolve().parents[1]
+FIXTURES = ROOT / "tests" / "fixtures" / "official_scorers"
+
+
+def digest(files: dict[str, str]) -> str:
+    """SHA-256 over a case's input files (names and contents, in name order)."""
+    h = hashlib.sha256()
+    for name in sorted(files):
+        h.update(name.encode() + b"\0" + files[name].encode("utf-8") + b"\0")
+    return h.hexdigest()
+
+
+def write_case(files: dict[str, str], directory: Path) -> Path:
+    directory.mkdir(parents=True, exist_ok=True)
+    for name, text in files.items():
+        with open(directory / name, "w", encoding="utf-8", newline="") as handle:
+            handle.write(text)
+    return directory
+
+
+# === coreference (scorer.pl v8.01) ==================================================================
+
+COREF_SEED = 2012
+COREF_METRICS = ("muc", "bcub", "ceafm", "ceafe", "blanc")
+
+# A document to write: its name, sentence lengths and per token the coreference entries in the order to
+# write them (each entry a string such as "(3", "3)", "(3)"; the column joins them with "|").
+Doc = tuple[str, list[int], list[list[str]]]
+
+
+def coref_column_entries(n_tokens: int, mentions: list[tuple[str, int, int]], rng: Random | None = None,
+                         ) -> list[list[str]]:
+    """``(entity number, start, end)`` mentions -> per token the entries that write them; the entries of
+    one token are shuffled when ``rng`` is given (the scorer reads them in its own order anyway)."""
+    entries: list[list[str]] = [[] for _ in range(n_tokens)]
+    for number, start, end in mentions:
+        if start == end:
+            entries[start].append(f"({number})")
+        else:
+            entries[start].append(f"({number}")
+            entries[end].append(f"{number})")
+    if rng is not None:
+        for token in entries:
+            rng.shuffle(token)
+    return entries
+
+
+def coref_file(docs: list[Doc]) -> str:
+    """CoNLL-2012-like rows, TAB-separated, the coreference column last (what the scorer reads)."""
+    out = []
+    for name, lengths, entries in docs:
+        out.append(f"#begin document {name}\n")
+        token = 0
+        for length in lengths:
+            for i in range(length):
+                column = "|".join(entries[token]) or "-"
+                out.append(f"doc\t0\t{i}\tw{token}\tNN\t*\t-\t-\t-\t-\t*\t{column}\n")
+                token += 1
+            out.append("\n")
+        out.append("#end document\n")
+    return "".join(out)
+
+
+def _lengths(rng: Random, n_tokens: int) -> list[int]:
+    """Split n_tokens into sentences of 1-12 tokens."""
+    lengths = []
+    while n_tokens > 0:
+        length = min(n_tokens, rng.randint(1, 12))
+        lengths.append(length)
+        n_tokens -= length
+    return lengths
+
+
+def _random_span(rng: Random, n_tokens: int, max_width: int = 4) -> tuple[int, int]:
+    start = rng.randrange(n_tokens)
+    return start, min(n_tokens - 1, start + rng.choice([0, 0, 0, 1, 1, 2, max_width - 1]))
+
+
+def _random_clusters(rng: Random, n_tokens: int, n_clusters: int, max_size: int) -> list[list[tuple[int, int]]]:
+    """Clusters of distinct spans (no span in two clusters)."""
+    used: set[tuple[int, int]] = set()
+    clusters = []
+    for _ in range(n_clusters):
+        cluster = []
+        for _ in range(rng.randint(1, max_size)):
+            for _ in range(10):
+                span = _random_span(rng, n_tokens)
+                if span not in used:
+                    used.add(span)
+                    cluster.append(span)
+                    break
+        if cluster:
+            clusters.append(cluster)
+    return clusters
+
+
+def _perturb(rng: Random, key: list[list[tuple[int, int]]], n_tokens: int, strength: float,
+             repeats: int = 0) -> list[list[tuple[int, int]]]:
+    """A response made from the key: mentions dropped, moved, shifted, clusters split and merged,
+    twinless mentions added, and ``repeats`` key-matching spans repeated."""
+    response = [list(c) for c in key]
+    for cluster in response:
+        for i in range(len(cluster)):
+            if rng.random() < strength * 0.3:  # shift a boundary
+                s, e = cluster[i]
+                s = max(0, min(e, s + rng.choice([-1, 1])))
+                e = min(n_tokens - 1, max(s, e + rng.choice([-1, 1])))
+                cluster[i] = (s, e)
+        rng.shuffle(cluster)
+        while cluster and rng.random() < strength * 0.3:  # drop mentions
+            cluster.pop()
+    for _ in range(int(rng.random() < strength) + int(rng.random() < strength / 2)):
+        if len(response) >= 2 and rng.random() < 0.5:  # merge two clusters
+            a, b = rng.sample(range(len(response)), 2)
+            response[a] += response[b]
+            response[b] = []
+        elif response:  # split one
+            c = rng.randrange(len(response))
+            cut = rng.randint(0, len(response[c]))
+            response.append(response[c][cut:])
+            response[c] = response[c][:cut]
+    for _ in range(rng.randint(0, 3) if rng.random() < strength else 0):  # move a mention
+        nonempty = [c for c in response if c]
+        if nonempty and len(response) > 1:
+            source = rng.choice(nonempty)
+            rng.choice(response).append(source.pop(rng.randrange(len(source))))
+    for _ in range(rng.randint(0, 4) if rng.random() < strength else 0):  # twinless mentions
+        span = _random_span(rng, n_tokens)
+        if response and rng.random() < 0.6:
+            rng.choice(response).append(span)
+        else:
+            response.append([span])
+    present = [m for c in response for m in c]
+    key_spans = {m for c in key for m in c}
+    matching = [m for m in present if m in key_spans]
+    for _ in range(repeats if matching else 0):
+        span = rng.choice(matching)
+        rng.choice(response).append(span)
+    response = [c for c in response if c]
+    rng.shuffle(response)
+    return response
+
+
+def _mentions(clusters: list[list[tuple[int, int]]], numbers: list[str]) -> list[tuple[str, int, int]]:
+    return [(numbers[c], s, e) for c, cluster in enumerate(clusters) for s, e in cluster]
+
+
+def _numbers(rng: Random, n: int) -> list[str]:
+    """Entity numbers as written: distinct, in a random order (the scorer orders entities by first appearance)."""
+    numbers = rng.sample(range(max(n * 3, 10)), n)
+    return [str(x) for x in numbers]
+
+
+def _doc(name: str, lengths: list[int], clusters, rng: Random, shuffle_entries: bool = True) -> Doc:
+    n_tokens = sum(lengths)
+    return (name, lengths, coref_column_entries(n_tokens, _mentions(clusters, _numbers(rng, len(clusters))),
+                                                rng if shuffle_entries else None))
+
+
+def _raw_doc(name: str, lengths: list[int], column: list[str]) -> Doc:
+    """A document whose coreference column is given entry by entry (adversarial spellings)."""
+    return name, lengths, [[] if c == "-" else [c] for c in column]
+
+
+def _random_coref_case(rng: Random, index: int) -> dict:
+    n_docs = rng.choice([1, 1, 1, 1, 2, 2, 3])
+    key_docs, response_docs = [], []
+    for d in range(n_docs):
+        name = f"(gen/doc_{index:03d}_{d}); part {rng.choice([0, 0, 1]):03d}"
+        n_tokens = rng.randint(4, 45)
+        lengths = _lengths(rng, n_tokens)
+        kind = rng.random()
+        if kind < 0.08:
+            key = [[m] for c in _random_clusters(rng, n_tokens, rng.randint(1, 6), 1) for m in c]  # singletons
+        else:
+            key = _random_clusters(rng, n_tokens, rng.randint(0, 8), rng.choice([2, 3, 5]))
+        repeats = rng.choice([0] * 8 + [1, 2, 3])
+        response = _perturb(rng, key, n_tokens, rng.choice([0.0, 0.2, 0.5, 0.8, 1.0]), repeats)
+        key_docs.append(_doc(name, lengths, key, rng))
+        if rng.random() < 0.93:  # sometimes the response lacks the part
+            response_docs.append(_doc(name, lengths, response, rng))
+    if rng.random() < 0.1:  # a response part the key does not have
+        response_docs.append(_doc("(gen/extra); part 000", [3], [[(0, 2)]], rng))
+    rng.shuffle(response_docs)
+    return {"name": f"random-{index:03d}", "files": {"key.conll": coref_file(key_docs),
+                                                      "response.conll": coref_file(response_docs)}}
+
+
+def _large_coref_case(rng: Random, index: int) -> dict:
+    """One long part with many clusters (exercises the alignment)."""
+    n_tokens = rng.randint(120, 200)
+    lengths = _lengths(rng, n_tokens)
+    key = _random_clusters(rng, n_tokens, rng.randint(20, 35), 4)
+    response = _perturb(rng, key, n_tokens, 1.0)
+    name = f"(gen/large_{index:02d}); part 000"
+    return {"name": f"large-{index:02d}", "files": {"key.conll": coref_file([_doc(name, lengths, key, rng)]),
+                                                    "response.conll": coref_file([_doc(name, lengths, response, rng)])}}
+
+
+def _ties_case(rng: Random, index: int) -> dict:
+    """Many equal-sized clusters shuffled among each other: CEAF has several optimal alignments."""
+    size = rng.choice([2, 3, 4])
+    n_clusters = rng.randint(3, 6)
+    n_tokens = size * n_clusters
+    tokens = list(range(n_tokens))
+    key = [[(t, t) for t in tokens[c * size:(c + 1) * size]] for c in range(n_clusters)]
+    rng.shuffle(tokens)
+    cuts = sorted(rng.sample(range(1, n_tokens), rng.randint(1, n_clusters)))
+    response = [[(t, t) for t in tokens[a:b]] for a, b in zip([0, *cuts], [*cuts, n_tokens])]
+    lengths = _lengths(rng, n_tokens)
+    name = f"(gen/ties_{index:02d}); part 000"
+    return {"name": f"ties-{index:02d}", "files": {"key.conll": coref_file([_doc(name, lengths, key, rng)]),
+                                                   "response.conll": coref_file([_doc(name, lengths, response, rng)])}}
+
+
+def _adversarial_coref_cases() -> list[dict]:
+    """Hand-made cases for the scorer's odd rules (each named for what it checks)."""
+    name = "(adv/doc); part 000"
+    cases: dict[str, tuple[list[Doc], list[Doc]]] = {}
+
+    def single(tag, key_column, response_column, lengths=None):
+        lengths = lengths or [len(key_column)]
+        cases[tag] = ([_raw_doc(name, lengths, key_column)], [_raw_doc(name, lengths, response_column)])
+
+    # the issue's example: MUC R 6/7, P 6/8, F1 0.7999999999999999 (prints 79.99; 100 x F1 is 80.0)
+    single("f1-just-below-80", ["(1)"] * 8 + ["-", "-"], ["(1)"] * 7 + ["-", "(1)", "(1)"])
+    # MUC R 3/7, P 3/8, F1 0.39999999999999997 (prints 39.99; 100 x F1 is 40.0)
+    single("f1-just-below-40", ["(1)"] * 8 + ["-"] * 5, ["(1)"] * 4 + ["-"] * 4 + ["(1)"] * 5)
+    # MUC R 3/3, P 3/5: F1 0.75 computed as 0.7499999999999999 (prints 74.99)
+    single("f1-just-below-75", ["(1)", "(1)", "(1)", "(1)", "-", "-"], ["(1)", "(1)", "(1)", "(1)", "(1)", "(1)"])
+    single("identical", ["(1", "1)", "(2)", "(1)", "(2)", "-"], ["(1", "1)", "(2)", "(1)", "(2)", "-"])
+    single("empty-response", ["(1", "1)", "(2)", "(1)", "(2)", "-"], ["-"] * 6)
+    single("empty-key", ["-"] * 5, ["(1)", "(1)", "(2)", "-", "-"])
+    single("key-only-singletons", ["(1)", "(2)", "(3)", "(4)"], ["(1)", "(2)", "(3)", "(4)"])
+    single("key-only-singletons-response-links", ["(1)", "(2)", "(3)", "(4)"], ["(1)", "(1)", "(3)", "(4)"])
+    single("single-mention", ["(1)", "-", "-"], ["(1)", "-", "-"])
+    single("single-cluster-key", ["(1)", "(1)", "(1)"], ["(1)", "(1)", "(2)"])
+    single("all-one-cluster-response", ["(1)", "(2)", "(2)", "(3)", "(3)", "(3)"], ["(7)"] * 6)
+    single("all-singletons-response", ["(1)", "(2)", "(2)", "(3)", "(3)", "(3)"],
+           ["(1)", "(2)", "(3)", "(4)", "(5)", "(6)"])
+    # a mention from the last token of one sentence to the first of the next (the issue's case b)
+    single("cross-sentence-response", ["(1)", "-", "(1)", "(2)", "-", "(2)"], ["(1)", "-", "(1)|(2", "2)", "-", "(2)"],
+           lengths=[3, 3])
+    single("cross-sentence-both", ["-", "(1", "1)", "(1)", "-", "-"], ["-", "(1", "1)", "(1)", "-", "-"],
+           lengths=[2, 4])
+    single("cross-sentence-key", ["(3", "-", "3)", "(3)", "-"], ["(3)", "-", "(3)", "(3)", "-"], lengths=[2, 3])
+    # repeated spans
+    single("key-span-repeated-same-entity", ["(1)|(1)", "(1)", "(2)"], ["(1)", "(1)", "(2)"])
+    single("key-span-repeated-two-entities", ["(1)|(2)", "(1)", "(2)"], ["(1)", "(1)", "(2)"])
+    single("response-repeat-same-entity", ["(1)", "(1)", "(2)", "(2)"], ["(1)|(1)", "(1)", "(2)", "(2)"])
+    single("response-repeat-other-entity", ["(1)", "(1)", "(2)", "(2)"], ["(1)|(2)", "(1)", "(2)", "(2)"])
+    single("response-twinless-repeat", ["(1)", "(1)", "-", "-"], ["(1)", "(1)", "(5)|(5)", "-"])
+    single("response-twinless-repeat-two-entities", ["(1)", "(1)", "-", "-"], ["(1)", "(1)", "(5)|(6)", "(6)"])
+    single("ten-repeats", ["(1)", "(1)", "(2)"], ["(1)|(1)|(1)|(1)|(1)|(1)", "(1)|(1)|(1)|(1)|(1)|(1)", "(2)"])
+    single("eleven-repeats-refused", ["(1)", "(1)", "(2)"],
+           ["(1)|(1)|(1)|(1)|(1)|(1)", "(1)|(1)|(1)|(1)|(1)|(1)|(1)", "(2)"])
+    # which copy of a span repeated across entities is kept depends on the entities' order of first appearance
+    single("repeat-kept-by-first-appearance", ["(1", "-", "1)", "(2)", "(2)", "(1)"],
+           ["(5|(4", "4)", "5)", "(5)|(4)", "(4)", "(5)"])
+    # bracket spellings the scorer reads in its own order: one-token mentions, then openings, then closings
+    single("close-and-open-same-token", ["(1", "-", "1)", "-", "(1)"], ["(1", "-", "1)|(1", "-", "1)"])
+    single("open-and-close-same-token", ["(1", "-", "1)", "-", "(1)"], ["(1", "-", "(1|1)", "-", "1)"])
+    single("nested-same-entity", ["(1", "(1", "1)", "1)", "(1)"], ["(1|(1", "-", "1)", "1)", "(1)"])
+    single("nested-other-entity", ["(1", "(2)", "1)", "(2)", "(1)"], ["(1", "(2)", "1)", "(2)", "(1)"])
+    single("leading-zero-numbers", ["(1", "1)", "(01)", "(1)"], ["(01", "01)", "(1)", "(01)"])
+    # malformed columns: the scorer dies
+    single("close-without-open-refused", ["(1", "1)", "(1)"], ["(01", "1)", "(1)"])
+    single("unclosed-refused", ["(1", "1)", "(1)"], ["(1", "-", "(1)"])
+    single("double-antecedent-discarded", ["(1)", "(1)", "(2)"], ["(1)", "(1)|(1+2)", "(2)"])
+    # CEAF with several optimal alignments summing to different last bits
+    single("ceaf-tie-a", ["(1)", "(1)", "(1)", "(2)", "(2)", "(2)", "(3)", "(3)"],
+           ["(1)", "(2)", "(1)", "(2)", "(1)", "(3)", "(2)", "(3)"])
+    single("ceaf-tie-b", ["(1)", "(1)", "(2)", "(2)", "(3)", "(3)", "(3)"],
+           ["(1)", "(2)", "(1)", "(2)", "(3)", "(1)", "(2)"])
+    # several parts: a missing response part, an extra one, response parts in another order, repeated names
+    a, b = "(adv/a); part 000", "(adv/b); part 001"
+    cases["parts-missing-and-extra"] = (
+        [_raw_doc(a, [3], ["(1)", "(1)", "(2)"]), _raw_doc(b, [2], ["(1)", "(1)"])],
+        [_raw_doc("(adv/c); part 000", [2], ["(1)", "(1)"]), _raw_doc(a, [3], ["(1)", "(2)", "(2)"])])
+    cases["parts-repeated-name"] = (
+        [_raw_doc(a, [3], ["(1)", "(1)", "(2)"]), _raw_doc(a, [2], ["(1)", "(1)"])],
+        [_raw_doc(a, [2], ["(1)", "(2)"]), _raw_doc(a, [3], ["(1)", "(1)", "(1)"])])
+    cases["part-name-spelling"] = (
+        [_raw_doc("(adv/a); part 0", [2], ["(1)", "(1)"])],
+        [_raw_doc("(adv/a); part 000", [2], ["(1)", "(1)"])])
+    return [{"name": f"adversarial-{tag}", "files": {"key.conll": coref_file(k), "response.conll": coref_file(r)}}
+            for tag, (k, r) in cases.items()]
+
+
+def coref_cases() -> list[dict]:
+    """About 200 cases: random key/response pairs, long parts, CEAF ties and adversarial spellings."""
+    rng = Random(COREF_SEED)
+    cases = [_random_coref_case(rng, i) for i in range(150)]
+    cases += [_large_coref_case(rng, i) for i in range(6)]
+    cases += [_ties_case(rng, i) for i in range(15)]
+    cases += _adversarial_coref_cases()
+    return cases
+
+
+def _coref_lines(output: str) -> list[str]:
+    """The lines of a scorer.pl run that carry numbers (warnings, headers and separators left out)."""
+    keep = ("Identification of Mentions:", "Coreference:", "Coreference links:", "Non-coreference links:",
+            "BLANC:")
+    return [line for line in output.splitlines() if line.startswith(keep) and "Recall" in line]
+
+
+def record_coref(scorer: Path, cases: list[dict], workdir: Path) -> dict:
+    """Run ``scorer.pl <metric> key response none`` once per metric (as the project scores: each
+    metric's own refusal count) and keep the numbered lines: identification (the same in every
+    metric, kept once) and each metric's lines. Two Perl hash seeds check the output does not
+    depend on the order in which the scorer visits the parts."""
+    records = []
+    full = {}
+    for case in cases:
+        directory = write_case(case["files"], workdir / case["name"])
+        lines: dict[str, list[str]] = {}
+        refused = None
+        for metric in COREF_METRICS:
+            outputs = []
+            for seed in ("0", "1"):
+                env = dict(os.environ, PERL_HASH_SEED=seed, PERL_PERTURB_KEYS="0")
+                run = subprocess.run(["perl", str(scorer), metric, "key.conll", "response.conll", "none"],
+                                     cwd=directory, capture_output=True, text=True, env=env)
+                outputs.append((run.returncode, run.stdout, run.stderr))
+            if _coref_lines(outputs[0][1]) != _coref_lines(outputs[1][1]) or outputs[0][0] != outputs[1][0]:
+                raise SystemExit(f"{case['name']}: scorer.pl {metric} prints differently with another hash seed")
+            code, stdout, stderr = outputs[0]
+            if code != 0:
+                refused = stderr.strip().splitlines()[-1].split(" at /")[0]  # the message, without the path
+                break
+            lines[metric] = _coref_lines(stdout)
+        record = {"name": case["name"], "inputs": digest(case["files"])}
+        if refused is not None:
+            record["refused"] = refused
+        else:
+            identification = {metric: found[0] for metric, found in lines.items()}
+            assert len(set(identification.values())) == 1, case["name"]
+            record["mentions"] = identification["muc"]
+            for metric in COREF_METRICS:
+                record[metric] = [line for line in lines[metric][1:]]
+        records.append(record)
+        if case["name"] in ("adversarial-f1-just-below-80", "random-000", "random-004"):
+            run = subprocess.run(["perl", str(scorer), "all", "key.conll", "response.conll", "none"],
+                                 cwd=directory, capture_output=True, text=True, check=True)
+            full[case["name"]] = run.stdout.split("\n", 1)[1]  # without the version line (it names a path)
+    return {"scorer": "CoNLL-2012 reference coreference scorer v8.01 (conll/reference-coreference-scorers), "
+                      "scorer.pl <metric> key.conll response.conll none",
+            "generator": f"scripts/official_scorer_cases.py coref_cases() (seed {COREF_SEED})",
+            "cases": records, "full_output": full}
+
+
+# === main ===========================================================================================
+
+SCORERS = {
+    "coref": (coref_cases, record_coref, "coref_scorer_v8.01.json"),
+}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+    record = sub.add_parser("record", help="run the official scorers on the generated inputs, write fixtures")
+    for name in SCORERS:
+        record.add_argument(f"--{name}", type=Path, help=f"path of the official {name} scorer")
+    record.add_argument("--out", type=Path, default=FIXTURES)
+    inputs = sub.add_parser("inputs", help="write the generated inputs, one folder per case")
+    inputs.add_argument("directory", type=Path)
+    args = parser.parse_args(argv)
+    if args.command == "inputs":
+        for name, (make, _, _) in SCORERS.items():
+            for case in make():
+                write_case(case["files"], args.directory / name / case["name"])
+        return 0
+    args.out.mkdir(parents=True, exist_ok=True)
+    for name, (make, run, fixture) in SCORERS.items():
+        scorer = getattr(args, name)
+        if scorer is None:
+            continue
+        with tempfile.TemporaryDirectory() as workdir:
+            result = run(scorer.resolve(), make(), Path(workdir))
+        with open(args.out / fixture, "w", encoding="utf-8") as handle:
+            json.dump(result, handle, indent=0, ensure_ascii=False)
+            handle.write("\n")
+        print(f"{fixture}: {len(result['cases'])} cases", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
