@@ -384,10 +384,205 @@ def record_coref(scorer: Path, cases: list[dict], workdir: Path) -> dict:
             "cases": records, "full_output": full}
 
 
+# === semantic roles (srl-eval.pl, CoNLL-2005) ======================================================
+
+SRL_SEED = 2005
+SRL_LABELS = ("A0", "A1", "A2", "A3", "AM-TMP", "AM-LOC", "AM-MNR", "AM-NEG", "R-A0", "R-A1", "C-A1", "C-A0")
+
+
+def props_file(sentences: list[list[list[str]]], blank: str = "\n") -> str:
+    """Props rows: per sentence a list of rows (verb or '-', then one cell per proposition)."""
+    return "".join("".join(" ".join(row) + "\n" for row in rows) + blank for rows in sentences)
+
+
+def _srl_spans(rng: Random, length: int, verb: int, n_args: int) -> list[tuple[str, int, int]]:
+    """Non-overlapping labelled spans that leave the verb alone, sometimes one nested in another."""
+    taken = {verb}
+    spans = []
+    for _ in range(n_args):
+        start = rng.randrange(length)
+        end = min(length - 1, start + rng.choice([0, 0, 1, 2, 3]))
+        if any(t in taken for t in range(start, end + 1)):
+            continue
+        taken.update(range(start, end + 1))
+        spans.append((rng.choice(SRL_LABELS), start, end))
+    if spans and rng.random() < 0.1:  # a nested span inside an existing one
+        label, start, end = rng.choice(spans)
+        if end > start:
+            inner = rng.randint(start, end)
+            spans.append((rng.choice(SRL_LABELS), inner, inner))
+    return spans + [("V", verb, verb)]
+
+
+def srl_column(length: int, spans: list[tuple[str, int, int]]) -> list[str]:
+    """Start-End tags; nested spans open outer first and close inner first."""
+    opens = [""] * length
+    closes = [""] * length
+    for label, start, _ in sorted(spans, key=lambda s: (s[1], -s[2])):
+        opens[start] += f"({label}"
+    for _, _, end in spans:
+        closes[end] += ")"
+    return [f"{o}*{c}" for o, c in zip(opens, closes)]
+
+
+def _perturb_spans(rng: Random, spans: list[tuple[str, int, int]], length: int, verb: int,
+                   strength: float) -> list[tuple[str, int, int]]:
+    out = []
+    for label, start, end in spans:
+        if label == "V":
+            if rng.random() < strength * 0.1:  # the verb's own span wrong
+                end = min(length - 1, end + 1)
+            out.append((label, start, end))
+            continue
+        r = rng.random()
+        if r < strength * 0.2:
+            continue  # missed
+        if r < strength * 0.4:
+            label = rng.choice(SRL_LABELS)
+        elif r < strength * 0.6:
+            start = min(length - 1, max(0, start + rng.choice([-1, 0, 1])))
+            end = max(start, min(length - 1, end + rng.choice([-1, 0, 1])))
+        out.append((label, start, end))
+    if rng.random() < strength:
+        out += _srl_spans(rng, length, verb, rng.randint(1, 2))[:-1]  # excess
+    # drop spans that now cross another (brackets must nest)
+    kept: list[tuple[str, int, int]] = []
+    for span in out:
+        if all(span[2] < k[1] or span[1] > k[2] or (span[1] >= k[1] and span[2] <= k[2])
+               or (k[1] >= span[1] and k[2] <= span[2]) for k in kept) and span not in kept:
+            kept.append(span)
+    return kept
+
+
+def _random_srl_case(rng: Random, index: int) -> dict:
+    gold_sentences, pred_sentences = [], []
+    for _ in range(rng.randint(1, 5)):
+        length = rng.randint(2, 18)
+        verbs = sorted(rng.sample(range(length), min(length, rng.choice([0, 1, 1, 2, 2, 3, 4]))))
+        lemmas = {v: rng.choice(["say", "go", "make", "take"]) for v in verbs}
+        strength = rng.choice([0.0, 0.3, 0.6, 1.0])
+        gold_columns, pred_columns, pred_verbs = [], [], {}
+        for v in verbs:
+            spans = _srl_spans(rng, length, v, rng.randint(0, 5))
+            gold_columns.append(srl_column(length, spans))
+            r = rng.random()
+            if r < 0.05:
+                continue  # the prediction lacks this proposition
+            pred_verbs[v] = lemmas[v] if r > 0.08 else "other"  # sometimes another verb
+            pred_columns.append(srl_column(length, _perturb_spans(rng, spans, length, v, strength)))
+        if length > len(verbs) and rng.random() < 0.05:  # a predicted proposition gold does not have
+            extra = rng.choice([i for i in range(length) if i not in verbs])
+            pred_verbs[extra] = "extra"
+            pred_columns.insert(sorted(pred_verbs).index(extra), srl_column(length, [("V", extra, extra)]))
+        gold_sentences.append([[lemmas.get(i, "-")] + [c[i] for c in gold_columns] for i in range(length)])
+        pred_sentences.append([[pred_verbs.get(i, "-")] + [c[i] for c in pred_columns] for i in range(length)])
+    return {"name": f"random-{index:03d}", "files": {"gold.props": props_file(gold_sentences),
+                                                      "pred.props": props_file(pred_sentences)}}
+
+
+def _adversarial_srl_cases() -> list[dict]:
+    """Hand-made columns for srl-eval.pl's rules: continuations, nesting, repeated spans, labels."""
+    cases = {
+        "continuation": ("(A1* *) (V*) (C-A1*) *", "(A1* *) (V*) (C-A1*) *"),
+        "continuation-first-piece-only": ("(A1* *) (V*) (C-A1*) *", "(A1* *) (V*) * *"),
+        "continuation-without-head": ("* (V*) (C-A1*) *", "* (V*) (A1*) *"),
+        "continuation-wrong-label": ("(A1*) (V*) (C-A1*) *", "(A0*) (V*) (C-A0*) *"),
+        "two-continuations": ("(A1*) (C-A1*) (V*) (C-A1*)", "(A1*) (C-A1*) (V*) (C-A1*)"),
+        "two-continuations-one-missing": ("(A1*) (C-A1*) (V*) (C-A1*)", "(A1*) (C-A1*) (V*) *"),
+        "continuation-of-nested-head": ("(A1* (A0*) *) (V*) (C-A1*)", "(A1* (A0*) *) (V*) (C-A1*)"),
+        "continuation-after-other": ("(A0*) (A1*) (V*) (C-A0*)", "(A0*) (A1*) (V*) (C-A1*)"),
+        "continuation-repeated-piece": ("(A1*) (V*) (C-A1*) *", "(A1*) (V*) (C-A1(C-A1*)) *"),
+        "nested-spans": ("(A0* (A1*) *) (V*) *", "(A0* (A1*) *) (V*) *"),
+        "nested-inner-only": ("(A0* (A1*) *) (V*) *", "(A0* * *) (V*) *"),
+        "nested-same-span": ("(A0(A1*)) (V*) * *", "(A1*) (V*) * *"),
+        "nested-same-span-outer": ("(A0(A1*)) (V*) * *", "(A0*) (V*) * *"),
+        "pred-same-span-twice": ("(A0*) (V*) * *", "(A1(A0*)) (V*) * *"),
+        "reference-labels": ("(A0*) (R-A0*) (V*) (A1*)", "(A0*) (A0*) (V*) (R-A1*)"),
+        "verb-only": ("* (V*) * *", "* (V*) * *"),
+        "verb-wrong": ("* (V*) * *", "* (V* *) *"),
+        "no-verb-in-gold": ("(A0*) * (A1*) *", "(A0*) * (A1*) *"),
+        "long-and-odd-labels": ("(ARGM-DISCOURSE*) (V*) (a0*) (AM-TMP*)", "(ARGM-DISCOURSE*) (V*) (a0*) (AM-LOC*)"),
+        "typed-closings": ("(A0* *A0) (V*) (A1*A1)", "(A0* *) (V*) (A1*)"),
+        "escaped-star-in-label": ("(A\\*B*) (V*) (A1*) *", "(A\\*B*) (V*) (A\\*B*) *"),
+        "all-missed": ("(A0*) (V*) (A1* *)", "* (V*) * *"),
+        "all-excess": ("* (V*) * *", "(A0*) (V*) (A1* *)"),
+    }
+    out = []
+    for tag, (gold, pred) in cases.items():
+        g, p = gold.split(), pred.split()
+        verb = "say" if tag != "no-verb-in-gold" else "-"
+        gold_rows = [[verb if i == 1 else "-", c] if verb != "-" else ["-"] for i, c in enumerate(g)]
+        if verb == "-":  # a predicate position whose column has no (V*)
+            gold_rows = [["say" if i == 1 else "-", c] for i, c in enumerate(g)]
+        pred_rows = [["say" if i == 1 else "-", c] for i, c in enumerate(p)]
+        out.append({"name": f"adversarial-{tag}",
+                    "files": {"gold.props": props_file([gold_rows]), "pred.props": props_file([pred_rows])}})
+    # propositions matched by position: a missing prediction, another verb, one absent from gold
+    gold = [["-", "(A0*)", "*"], ["go", "(V*)", "*"], ["-", "*", "(A0*)"], ["run", "*", "(V*)"], ["-", "*", "*"]]
+    out.append({"name": "adversarial-propositions-by-position", "files": {
+        "gold.props": props_file([gold, gold, gold]),
+        "pred.props": props_file([
+            [["-", "(A0*)"], ["go", "(V*)"], ["-", "*"], ["-", "*"], ["-", "*"]],                # run missing
+            [["-", "(A0*)", "*"], ["went", "(V*)", "*"], ["-", "*", "(A0*)"], ["run", "*", "(V*)"], ["-", "*", "*"]],
+            [["-", "(A0*)", "*", "*"], ["go", "(V*)", "*", "*"], ["-", "*", "(A0*)", "*"],
+             ["run", "*", "(V*)", "*"], ["stop", "*", "*", "(V*)"]],                             # an extra one
+        ])}})
+    # a proposition with no column of its own (the scorer warns and scores it empty)
+    out.append({"name": "adversarial-missing-column", "files": {
+        "gold.props": props_file([[["go", "(V*)", "*"], ["-", "(A0*)", "*"], ["run", "*", "(V*)"]]]),
+        "pred.props": props_file([[["go", "(V*)"], ["-", "(A0*)"], ["run", "*"]]])}})
+    # a sentence with no proposition, and two blank lines in the gold file: reading stops there
+    one = [["-", "(A0*)"], ["go", "(V*)"]]
+    out.append({"name": "adversarial-two-blank-lines-end-gold", "files": {
+        "gold.props": props_file([one]) + "\n" + props_file([one]),
+        "pred.props": props_file([one, [["-", "*"], ["go", "(V*)"]]])}})
+    out.append({"name": "adversarial-sentence-without-propositions", "files": {
+        "gold.props": props_file([[["-"], ["-"]], one]), "pred.props": props_file([[["-"], ["-"]], one])}})
+    out.append({"name": "adversarial-more-predicted-sentences", "files": {
+        "gold.props": props_file([one]), "pred.props": props_file([one, one])}})
+    out.append({"name": "adversarial-sentence-lengths-differ", "files": {
+        "gold.props": props_file([one]), "pred.props": props_file([one + [["-", "*"]]])}})
+    out.append({"name": "adversarial-empty-files", "files": {"gold.props": "", "pred.props": ""}})
+    return out
+
+
+def srl_cases() -> list[dict]:
+    """About 150 cases: random gold/predicted props files and adversarial columns."""
+    rng = Random(SRL_SEED)
+    return [_random_srl_case(rng, i) for i in range(120)] + _adversarial_srl_cases()
+
+
+def _srl_lines(output: str) -> list[str]:
+    """The lines of srl-eval.pl's report that carry numbers (header and rules left out)."""
+    return [line for line in output.splitlines() if line.strip() and not set(line) <= {"-"}
+            and not line.lstrip().startswith("corr.")]
+
+
+def record_srl(scorer: Path, cases: list[dict], workdir: Path) -> dict:
+    records, full = [], {}
+    for case in cases:
+        directory = write_case(case["files"], workdir / case["name"])
+        run = subprocess.run(["perl", str(scorer), "gold.props", "pred.props"], cwd=directory,
+                             capture_output=True, text=True)
+        record = {"name": case["name"], "inputs": digest(case["files"])}
+        if run.returncode != 0:
+            record["refused"] = run.stderr.strip().splitlines()[-1].split(" at /")[0]
+        else:
+            record["lines"] = _srl_lines(run.stdout)
+            if case["name"] in ("random-000", "adversarial-continuation"):
+                full[case["name"]] = run.stdout
+        records.append(record)
+    return {"scorer": "srl-eval.pl (CoNLL-2005; allennlp/tools/srl-eval.pl in the history of allenai/allennlp), "
+                      "perl srl-eval.pl gold.props pred.props",
+            "generator": f"scripts/official_scorer_cases.py srl_cases() (seed {SRL_SEED})",
+            "cases": records, "full_output": full}
+
+
 # === main ===========================================================================================
 
 SCORERS = {
     "coref": (coref_cases, record_coref, "coref_scorer_v8.01.json"),
+    "srl": (srl_cases, record_srl, "srl_eval_pl.json"),
 }
 
 

@@ -112,3 +112,39 @@ def test_coref_score_command_prints_truncated_fractions(tmp_path, capsys):
     full = capsys.readouterr().out
     assert "Coreference: " + record["muc"][0].removeprefix("Coreference: ") in full
     assert "BLANC: " in full
+
+
+# --- semantic roles: srl-eval.pl ---------------------------------------------------------------
+
+SRL = "srl_eval_pl.json"
+
+
+def test_srl_fixture_covers_the_generated_cases():
+    recorded = [r["name"] for r in fixture(SRL)["cases"]]
+    assert recorded == list(cases("srl")) and len(recorded) >= 120
+
+
+@pytest.mark.parametrize("record", records(SRL))
+def test_srl_prints_what_srl_eval_pl_prints(record, tmp_path):
+    from elmo_eval.metrics.srl_eval import score_props_files
+    from elmo_eval.tools_cli import format_srl_report
+
+    directory = case_inputs("srl", record, tmp_path)
+    gold, pred = directory / "gold.props", directory / "pred.props"
+    if "refused" in record:
+        with pytest.raises(ValueError):
+            score_props_files(gold, pred)
+        return
+    report = format_srl_report(score_props_files(gold, pred))
+    assert generator()._srl_lines(report) == record["lines"]
+    if record["name"] in fixture(SRL)["full_output"]:
+        assert report + "\n" == fixture(SRL)["full_output"][record["name"]]
+
+
+def test_srl_eval_command_prints_the_report(tmp_path, capsys):
+    from elmo_eval.cli import main
+
+    record = next(r for r in fixture(SRL)["cases"] if r["name"] == "adversarial-escaped-star-in-label")
+    directory = case_inputs("srl", record, tmp_path)
+    assert main(["srl-eval", str(directory / "gold.props"), str(directory / "pred.props")]) == 0
+    assert generator()._srl_lines(capsys.readouterr().out) == record["lines"]
