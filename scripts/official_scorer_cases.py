@@ -578,11 +578,128 @@ def record_srl(scorer: Path, cases: list[dict], workdir: Path) -> dict:
             "cases": records, "full_output": full}
 
 
+# === named entities (conlleval) =====================================================================
+
+CONLLEVAL_SEED = 2003
+NER_TYPES = ("PER", "LOC", "ORG", "MISC")
+
+
+def _random_tags(rng: Random, length: int, scheme: str, types=NER_TYPES) -> list[str]:
+    """A well-formed IOB1 or BIO sequence."""
+    tags, i = [], 0
+    while i < length:
+        if rng.random() < 0.55:
+            tags.append("O")
+            i += 1
+            continue
+        kind = rng.choice(types)
+        width = min(length - i, rng.choice([1, 1, 2, 2, 3, 4]))
+        first = "B" if scheme == "BIO" or (tags and tags[-1] != "O" and tags[-1][2:] == kind) else "I"
+        tags += [f"{first}-{kind}"] + [f"I-{kind}"] * (width - 1)
+        i += width
+    return tags
+
+
+def _noisy(rng: Random, tags: list[str], strength: float, extra: tuple[str, ...] = ()) -> list[str]:
+    """Tags with a share of positions changed to any tag (invalid sequences included)."""
+    choices = ["O", *(f"{p}-{k}" for k in NER_TYPES for p in "BI"), *extra]
+    return [rng.choice(choices) if rng.random() < strength else t for t in tags]
+
+
+def conlleval_file(sentences: list[list[tuple[str, str, str]]], docstart: bool = False, final_blank: bool = True,
+                   ) -> str:
+    """conlleval input: ``token POS gold guessed`` per line, a blank line after each sentence."""
+    lines = ["-DOCSTART- -X- O O", ""] if docstart else []
+    for sentence in sentences:
+        lines += [f"{tok} NN {gold} {guess}" for tok, gold, guess in sentence] + [""]
+    if not final_blank and lines:
+        lines.pop()
+    return "\n".join(lines) + ("\n" if lines else "")
+
+
+def _random_conlleval_case(rng: Random, index: int) -> dict:
+    scheme = rng.choice(["IOB1", "BIO"])
+    strength = rng.choice([0.0, 0.05, 0.15, 0.3, 0.6])
+    extra = rng.choice([(), (), ("B-AM-TMP", "I-AM-TMP"), ("E-PER", "S-LOC"), ("B", "I"), ("B-0", "I-0")])
+    sentences = []
+    for s in range(rng.randint(1, 8)):
+        gold = _random_tags(rng, rng.randint(1, 15), scheme)
+        guess = _noisy(rng, gold, strength, extra)
+        if extra and rng.random() < 0.3:
+            gold = _noisy(rng, gold, 0.1, extra)
+        sentences.append([(f"w{s}_{i}", g, p) for i, (g, p) in enumerate(zip(gold, guess))])
+    text = conlleval_file(sentences, docstart=rng.random() < 0.3, final_blank=rng.random() < 0.85)
+    return {"name": f"random-{index:03d}", "files": {"input.txt": text}}
+
+
+def _adversarial_conlleval_cases() -> list[dict]:
+    def case(tag, text):
+        return {"name": f"adversarial-{tag}", "files": {"input.txt": text}}
+
+    def rows(*pairs):
+        return "".join("" if p is None else f"w {p[0]} {p[1]}\n" for p in pairs)
+
+    return [
+        case("i-after-o-starts", rows(("O", "O"), ("I-PER", "I-PER"), ("I-PER", "O"), None)),
+        case("type-change-starts", rows(("B-PER", "B-PER"), ("I-PER", "I-LOC"), ("I-PER", "I-LOC"), None)),
+        case("iob1-b-between-same-type", rows(("I-PER", "I-PER"), ("B-PER", "I-PER"), ("I-PER", "I-PER"), None)),
+        case("sentence-break-closes", rows(("B-PER", "B-PER"), None, ("I-PER", "I-PER"), None)),
+        case("no-break-at-end", rows(("B-PER", "B-PER"), ("I-PER", "I-PER"))),
+        case("x-boundary-line", "w B-PER B-PER\n-X- B-PER I-PER\nw I-PER I-PER\n\n"),
+        case("docstart-counts-as-token", "-DOCSTART- O O\n\nw B-PER B-PER\n\n"),
+        case("hyphen-in-type", rows(("B-AM-TMP", "B-AM-TMP"), ("I-AM-TMP", "I-AM"), ("O", "B-AM-LOC"), None)),
+        case("no-type", rows(("B", "B"), ("I", "I"), ("O", "B"), ("B-X", "B"), None)),
+        case("zero-type", rows(("B-0", "B-0"), ("I-0", "B"), ("B-PER", "B-0"), None)),
+        case("empty-type", rows(("B-", "B-"), ("I-", "I"), None)),
+        case("bioes-tags", rows(("B-PER", "B-PER"), ("E-PER", "I-PER"), ("S-LOC", "B-LOC"), ("O", "E-LOC"),
+                                ("E-ORG", "E-ORG"), ("E-ORG", "E-ORG"), None)),
+        case("bracket-and-dot-tags", rows(("[", "["), ("]", "O"), (".", "."), ("B-PER", "."), None)),
+        case("unknown-prefixes", rows(("X-PER", "X-PER"), ("Y-PER", "B-PER"), ("O", "Z-LOC"), None)),
+        case("lowercase-and-long-types", rows(("B-person", "B-person"), ("B-ORGANIZATION-UNIT", "I-ORGANIZATION-UNIT"),
+                                              None)),
+        case("all-o", rows(("O", "O"), ("O", "O"), None)),
+        case("only-guessed", rows(("O", "B-PER"), ("O", "I-LOC"), None)),
+        case("only-gold", rows(("B-PER", "O"), ("I-LOC", "O"), None)),
+        case("double-space", "w  B-PER B-PER\nw  I-PER O\n\n"),
+        case("width-changes-refused", "w NN B-PER B-PER\nw I-PER I-PER\n\n"),
+        case("one-field-refused", "B-PER\n\n"),
+        case("empty-input", ""),
+        case("only-blank-lines", "\n\n\n"),
+        case("crlf-line-ends", "w B-PER B-PER\r\nw I-PER I-PER\r\n\r\n"),
+    ]
+
+
+def conlleval_cases() -> list[dict]:
+    """About 150 cases: random IOB1/BIO files with noise (odd tags included) and adversarial ones."""
+    rng = Random(CONLLEVAL_SEED)
+    return [_random_conlleval_case(rng, i) for i in range(130)] + _adversarial_conlleval_cases()
+
+
+def record_conlleval(scorer: Path, cases: list[dict], workdir: Path) -> dict:
+    records, full = [], {}
+    for case in cases:
+        directory = write_case(case["files"], workdir / case["name"])
+        with open(directory / "input.txt", "rb") as handle:
+            run = subprocess.run(["perl", str(scorer)], stdin=handle, capture_output=True)
+        record = {"name": case["name"], "inputs": digest(case["files"])}
+        stdout, stderr = run.stdout.decode("utf-8"), run.stderr.decode("utf-8")
+        if run.returncode != 0:
+            record["refused"] = stderr.strip().splitlines()[-1].split(" at /")[0]
+        else:
+            record["lines"] = stdout.splitlines()
+        records.append(record)
+    return {"scorer": "conlleval (CoNLL-2000/2003, version 2004-01-26, as in glample/tagger evaluation/conlleval), "
+                      "perl conlleval < input.txt",
+            "generator": f"scripts/official_scorer_cases.py conlleval_cases() (seed {CONLLEVAL_SEED})",
+            "cases": records, "full_output": full}
+
+
 # === main ===========================================================================================
 
 SCORERS = {
     "coref": (coref_cases, record_coref, "coref_scorer_v8.01.json"),
     "srl": (srl_cases, record_srl, "srl_eval_pl.json"),
+    "conlleval": (conlleval_cases, record_conlleval, "conlleval.json"),
 }
 
 

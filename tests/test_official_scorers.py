@@ -148,3 +148,52 @@ def test_srl_eval_command_prints_the_report(tmp_path, capsys):
     directory = case_inputs("srl", record, tmp_path)
     assert main(["srl-eval", str(directory / "gold.props"), str(directory / "pred.props")]) == 0
     assert generator()._srl_lines(capsys.readouterr().out) == record["lines"]
+
+
+# --- named entities: conlleval -----------------------------------------------------------------
+
+CONLLEVAL = "conlleval.json"
+
+
+def test_conlleval_fixture_covers_the_generated_cases():
+    recorded = [r["name"] for r in fixture(CONLLEVAL)["cases"]]
+    assert recorded == list(cases("conlleval")) and len(recorded) >= 120
+
+
+@pytest.mark.parametrize("record", records(CONLLEVAL))
+def test_conlleval_prints_what_conlleval_prints(record, tmp_path):
+    from elmo_eval.metrics.conlleval import conlleval_report, read_conlleval_file
+
+    path = case_inputs("conlleval", record, tmp_path) / "input.txt"
+    if "refused" in record:
+        with pytest.raises(ValueError):
+            read_conlleval_file(path)
+        return
+    assert conlleval_report(read_conlleval_file(path)).splitlines() == record["lines"]
+
+
+@pytest.mark.parametrize("record", records(CONLLEVAL))
+def test_conlleval_scores_of_sentences_equal_the_file_reading(record, tmp_path):
+    """The sentence API the NER task uses counts as conlleval reads the file (BIOES aside: refused)."""
+    from elmo_eval.metrics.conlleval import conlleval_scores, read_conlleval_file, scores_from_counts
+
+    if "refused" in record:
+        return
+    path = case_inputs("conlleval", record, tmp_path) / "input.txt"
+    gold, predicted, sentence = [], [], None
+    for line in path.read_text(encoding="utf-8").split("\n"):
+        fields = [f for f in line.split(" ") if f]
+        if not fields or fields[0] == "-X-":
+            sentence = None
+            continue
+        if sentence is None:
+            sentence = len(gold)
+            gold.append([])
+            predicted.append([])
+        gold[sentence].append(fields[-2])
+        predicted[sentence].append(fields[-1])
+    if any(t[:2] in ("E-", "S-") for s in (*gold, *predicted) for t in s):
+        with pytest.raises(ValueError, match="BIOES"):
+            conlleval_scores(gold, predicted)
+        return
+    assert conlleval_scores(gold, predicted) == scores_from_counts(read_conlleval_file(path))
