@@ -694,12 +694,130 @@ def record_conlleval(scorer: Path, cases: list[dict], workdir: Path) -> dict:
             "cases": records, "full_output": full}
 
 
+# === reading comprehension (SQuAD v1.1 evaluate-v1.1.py) ===========================================
+
+SQUAD_SEED = 2016
+SQUAD_WORDS = ("Paris", "the", "a", "an", "The", "river", "Seine", "1858", "state-of-the-art", "Saint",
+               "Bernadette", "Soubirous", "U.S.", "A", "An", "theory", "atheist", "café", "Zürich", "don't",
+               "\u201cquoted\u201d", "\u2014", "dash\u2013range", "and", "of", "(1858)", "100%", "$5", "e.g.",
+               "ÉCOLE", "Straße", "x", "X", "...", "\u2026", "a.m.", "rock'n'roll", "9/11", "#1")
+
+
+def _answer(rng: Random) -> str:
+    words = [rng.choice(SQUAD_WORDS) for _ in range(rng.randint(1, 5))]
+    return rng.choice([" ", " ", "  ", "\t", "\n"]).join(words)
+
+
+def _predict(rng: Random, golds: list[str]) -> str:
+    gold = rng.choice(golds)
+    words = gold.split()
+    r = rng.random()
+    if r < 0.25:
+        return gold
+    if r < 0.35:
+        return gold.upper() if rng.random() < 0.5 else gold.lower()
+    if r < 0.45:
+        return rng.choice(["the ", "A ", "an ", ""]) + gold + rng.choice([".", "!", " ,", "", "\u201d"])
+    if r < 0.6 and words:
+        start = rng.randrange(len(words))
+        return " ".join(words[start:start + rng.randint(1, 3)])
+    if r < 0.7:
+        return gold + " " + _answer(rng)
+    if r < 0.75:
+        return rng.choice(["", " ", "the", "a an the", ".", "\u2014"])
+    return _answer(rng)
+
+
+def _random_squad_case(rng: Random, index: int) -> dict:
+    data, predictions = [], {}
+    for a in range(rng.randint(1, 3)):
+        paragraphs = []
+        for p in range(rng.randint(1, 3)):
+            qas = []
+            for q in range(rng.randint(1, 6)):
+                qid = f"q{index}_{a}_{p}_{q}"
+                golds = [_answer(rng) for _ in range(rng.choice([1, 1, 2, 3, 3, 5]))]
+                if rng.random() < 0.2:
+                    golds.append(golds[0])  # a repeated gold answer
+                qas.append({"id": qid, "question": "?", "answers": [{"text": g, "answer_start": 0} for g in golds]})
+                if rng.random() < 0.93:
+                    predictions[qid] = _predict(rng, golds)
+            paragraphs.append({"context": "-", "qas": qas})
+        data.append({"title": f"t{a}", "paragraphs": paragraphs})
+    if rng.random() < 0.2:
+        predictions["not-a-question"] = "Paris"  # ignored
+    if rng.random() < 0.1:  # a question id twice in the dataset: counted twice
+        data[0]["paragraphs"][0]["qas"].append(dict(data[0]["paragraphs"][0]["qas"][0]))
+    return {"name": f"random-{index:03d}", "files": {
+        "dataset.json": json.dumps({"version": "1.1", "data": data}, ensure_ascii=rng.random() < 0.5) + "\n",
+        "predictions.json": json.dumps(predictions, ensure_ascii=rng.random() < 0.5) + "\n"}}
+
+
+def _adversarial_squad_cases() -> list[dict]:
+    cases = {
+        "hyphen-deleted": (["state-of-the-art"], "state of the art"),
+        "articles-whole-words": (["Theory of the atheist"], "theory of atheist"),
+        "unicode-punctuation-stays": (["\u201cquoted\u201d \u2014 text\u2026"], "quoted text"),
+        "both-empty": (["An"], "."),
+        "empty-prediction": (["Paris"], ""),
+        "em-and-f1-from-different-golds": (["dog", "cat sat on mat"], "cat"),
+        "repeated-tokens": (["x y y"], "x x y"),
+        "f1-thirds": (["one two three"], "one"),
+        "case-folding": (["STRASSE"], "straße"),
+        "whitespace-kinds": (["new\u00a0york"], "new york"),
+        "tabs-and-newlines": (["new\tyork\n"], " new  york "),
+    }
+    out = []
+    for tag, (golds, prediction) in cases.items():
+        data = [{"title": "t", "paragraphs": [{"context": "-", "qas": [
+            {"id": "q", "question": "?", "answers": [{"text": g, "answer_start": 0} for g in golds]},
+            {"id": "r", "question": "?", "answers": [{"text": "Paris", "answer_start": 0}]}]}]}]
+        out.append({"name": f"adversarial-{tag}", "files": {
+            "dataset.json": json.dumps({"version": "1.1", "data": data}) + "\n",
+            "predictions.json": json.dumps({"q": prediction, "r": "Paris"}) + "\n"}})
+    data = [{"title": "t", "paragraphs": [{"context": "-", "qas": [
+        {"id": f"q{i}", "question": "?", "answers": [{"text": "Paris", "answer_start": 0}]} for i in range(3)]}]}]
+    out.append({"name": "adversarial-all-missing", "files": {
+        "dataset.json": json.dumps({"version": "1.1", "data": data}) + "\n",
+        "predictions.json": json.dumps({"other": "Paris"}) + "\n"}})
+    out.append({"name": "adversarial-other-version", "files": {
+        "dataset.json": json.dumps({"version": "2.0", "data": data}) + "\n",
+        "predictions.json": json.dumps({"q0": "Paris", "q1": "paris."}) + "\n"}})
+    return out
+
+
+def squad_cases() -> list[dict]:
+    """About 130 cases: random datasets and predictions (articles, punctuation, Unicode, whitespace)."""
+    rng = Random(SQUAD_SEED)
+    return [_random_squad_case(rng, i) for i in range(120)] + _adversarial_squad_cases()
+
+
+def record_squad(scorer: Path, cases: list[dict], workdir: Path) -> dict:
+    records = []
+    for case in cases:
+        directory = write_case(case["files"], workdir / case["name"])
+        run = subprocess.run([sys.executable, str(scorer), "dataset.json", "predictions.json"], cwd=directory,
+                             capture_output=True, text=True, env=dict(os.environ, PYTHONIOENCODING="utf-8"))
+        record = {"name": case["name"], "inputs": digest(case["files"])}
+        if run.returncode != 0:
+            record["refused"] = run.stderr.strip().splitlines()[-1]
+        else:
+            record["output"] = run.stdout.strip()
+            record["unanswered"] = sum(line.startswith("Unanswered question") for line in run.stderr.splitlines())
+        records.append(record)
+    return {"scorer": f"SQuAD v1.1 evaluate-v1.1.py, run by Python {sys.version.split()[0]}: "
+                      "python evaluate-v1.1.py dataset.json predictions.json",
+            "generator": f"scripts/official_scorer_cases.py squad_cases() (seed {SQUAD_SEED})",
+            "cases": records}
+
+
 # === main ===========================================================================================
 
 SCORERS = {
     "coref": (coref_cases, record_coref, "coref_scorer_v8.01.json"),
     "srl": (srl_cases, record_srl, "srl_eval_pl.json"),
     "conlleval": (conlleval_cases, record_conlleval, "conlleval.json"),
+    "squad": (squad_cases, record_squad, "squad_evaluate_v1.1.json"),
 }
 
 

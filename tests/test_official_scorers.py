@@ -197,3 +197,23 @@ def test_conlleval_scores_of_sentences_equal_the_file_reading(record, tmp_path):
             conlleval_scores(gold, predicted)
         return
     assert conlleval_scores(gold, predicted) == scores_from_counts(read_conlleval_file(path))
+
+
+# --- reading comprehension: SQuAD v1.1 evaluate-v1.1.py ---------------------------------------
+
+SQUAD = "squad_evaluate_v1.1.json"
+
+
+def test_squad_fixture_covers_the_generated_cases():
+    recorded = [r["name"] for r in fixture(SQUAD)["cases"]]
+    assert recorded == list(cases("squad")) and len(recorded) >= 120
+
+
+@pytest.mark.parametrize("record", records(SQUAD))
+def test_squad_prints_what_evaluate_v11_prints(record, tmp_path):
+    from elmo_eval.metrics.squad import score_squad_files
+
+    directory = case_inputs("squad", record, tmp_path)
+    scores = score_squad_files(directory / "dataset.json", directory / "predictions.json")
+    assert json.dumps({"exact_match": scores["exact_match"], "f1": scores["f1"]}) == record["output"]
+    assert scores["missing"] == record["unanswered"]
