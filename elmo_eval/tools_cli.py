@@ -3,7 +3,8 @@
 Each works on files alone, outside a reproduction: ``embed`` runs a frozen biLM over a
 text file into a layer cache; ``srl-eval`` and ``coref-score`` score prediction files
 as the official scorers do (``srl-eval.pl`` of CoNLL-2005, ``scorer.pl`` v8.01 of
-CoNLL-2012). Registering them imports nothing heavy; each command imports what it
+CoNLL-2012, checked against their printed output in tests/test_official_scorers.py).
+Registering them imports nothing heavy; each command imports what it
 computes with when it runs. Wrong input (a missing file, a malformed one) is a
 :class:`~elmo_eval.errors.UsageError`: one line on stderr, exit status 2.
 """
@@ -63,7 +64,7 @@ def run_embed(args: argparse.Namespace) -> int:
 # --- srl-eval ---------------------------------------------------------------------
 
 def format_srl_report(report: dict) -> str:
-    """The report laid out like ``srl-eval.pl``'s text output."""
+    """The report exactly as ``srl-eval.pl`` prints it (checked line for line on generated cases)."""
     lines = [f"Number of Sentences    :      {report['num_sentences']:6d}",
              f"Number of Propositions :      {report['num_propositions']:6d}",
              f"Percentage of perfect props : {report['perfect_props']:6.2f}", "",
@@ -76,7 +77,10 @@ def format_srl_report(report: dict) -> str:
 
     lines += [row("Overall", report), "-" * 10]
     lines += [row(label, r) for label, r in report["per_label"].items()]
-    lines += ["-" * 60, row("V", report["verb"]), "-" * 60]
+    lines.append("-" * 60)
+    if any(report["verb"][k] for k in ("correct", "excess", "missed")):  # the scorer prints V only when seen
+        lines.append(row("V", report["verb"]))
+    lines.append("-" * 60)
     return "\n".join(lines)
 
 
@@ -95,28 +99,36 @@ def run_srl_eval(args: argparse.Namespace) -> int:
 
 # --- coref-score ------------------------------------------------------------------
 
-def format_coref_scores(scores: Mapping[str, float]) -> str:
-    """Recall, precision and F1 per metric, percentages truncated as the Perl scorer prints them."""
-    from elmo_eval.metrics.coref import METRICS, perl_percentage
+def format_coref_scores(totals: Mapping) -> str:
+    """Recall, precision and F1 per metric (and the CoNLL score), each percentage truncated from its
+    fraction to two decimals, as the Perl scorer prints it (79.99 where a rounded 100 x F1 shows 80.00)."""
+    from elmo_eval.metrics.coref import SCORER_METRICS, perl_percentage
 
     lines = [f"{'':>9}  {'recall':>7}  {'prec.':>7}  {'F1':>7}"]
-    for name in ("mentions", *METRICS):
-        r, p, f = (perl_percentage(scores[f"{name}_{k}"] / 100) for k in ("r", "p", "f1"))
+    for name in ("mentions", *SCORER_METRICS):
+        counts = totals[name]
+        r, p, f = (perl_percentage(x) for x in (counts.recall, counts.precision, counts.f1))
         lines.append(f"{name:>9}  {r:7.2f}  {p:7.2f}  {f:7.2f}")
-    lines.append(f"{'CoNLL':>9}  {'':>7}  {'':>7}  {perl_percentage(scores['conll_f1'] / 100):7.2f}")
+    conll = (totals["muc"].f1 + totals["bcub"].f1 + totals["ceafe"].f1) / 3
+    lines.append(f"{'CoNLL':>9}  {'':>7}  {'':>7}  {perl_percentage(conll):7.2f}")
     return "\n".join(lines)
 
 
 def run_coref_score(args: argparse.Namespace) -> int:
     key, response = _existing(args.key, "key"), _existing(args.response, "response")
 
-    from elmo_eval.metrics.coref import score_files
+    from elmo_eval.metrics.coref import file_counts, scorer_report, scores_from_counts
 
     try:
-        scores = score_files(str(key), str(response))
+        totals = file_counts(str(key), str(response))
     except (ValueError, OSError) as error:  # malformed CoNLL-2012 (names the file and line), too many repeats
         raise UsageError(str(error)) from None
-    print(json.dumps(scores, indent=1) if args.json else format_coref_scores(scores))
+    if args.json:
+        print(json.dumps(scores_from_counts(totals), indent=1))
+    elif args.full:
+        print(scorer_report(totals), end="")
+    else:
+        print(format_coref_scores(totals))
     return 0
 
 
@@ -145,8 +157,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     coref = subparsers.add_parser(
         "coref-score", help="score coreference as the CoNLL-2012 reference scorer v8.01 does",
         description="Score a response CoNLL-2012 file against a key file (parts matched by name; a key part "
-                    "missing from the response scores as empty), as scorer.pl v8.01 'all' does.")
+                    "missing from the response scores as empty): MUC, B-cubed, CEAF-m, CEAF-e and BLANC as "
+                    "scorer.pl v8.01 computes each (scorer.pl <metric>), and the CoNLL score. Only the last "
+                    "column is read, tokens counted across the part, as the scorer reads it.")
     coref.add_argument("key", help="gold CoNLL-2012 file or directory (e.g. predictions/dev.gold.conll)")
     coref.add_argument("response", help="predicted CoNLL-2012 file or directory (e.g. predictions/dev.conll)")
-    coref.add_argument("--json", action="store_true", help="print unrounded scores as JSON")
+    output = coref.add_mutually_exclusive_group()
+    output.add_argument("--json", action="store_true", help="print unrounded scores (percentages) as JSON")
+    output.add_argument("--full", action="store_true",
+                        help="print the totals line for line as 'scorer.pl all KEY RESPONSE none' does")
     coref.set_defaults(func=run_coref_score)

@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 
 from elmo_eval.readers.conll2005 import read_conll2005
-from elmo_eval.readers.conll2012 import read_conll2012, spans_to_bio
+from elmo_eval.readers.conll2012 import read_conll2012, read_coref_chains, spans_to_bio
 from elmo_eval.readers.errors import DataFormatError
 
 
@@ -134,6 +134,51 @@ def test_official_samples(formats_dir):
     # C- and R- arguments stay labels of their own
     labels = {t for d in coref for s in d.sentences for _, tags in s.srl_frames for t in tags}
     assert {"B-C-ARG1", "B-R-ARG1"} <= labels
+
+
+def _coref_file(*parts):
+    """Parts of (name, coreference column); a '' entry is a blank line (a sentence break)."""
+    lines = []
+    for name, column in parts:
+        lines.append(f"#begin document {name}")
+        lines += ["" if c == "" else _row("d", i, "w", coref=c) for i, c in enumerate(column)]
+        lines.append("#end document")
+    return "\n".join(lines) + "\n"
+
+
+def test_coref_chains_as_the_scorer_reads_them(tmp_path):
+    # a mention from the last token of one sentence to the first of the next: the scorer counts tokens
+    # across the part, so does read_coref_chains (read_conll2012 refuses it: a sentence-level reader)
+    crossing = _write(tmp_path, _coref_file(("(a); part 000", ["(1)", "(2", "", "2)", "(1)"])), "x.conll")
+    assert read_coref_chains(crossing) == {"(a); part 000": [[(0, 0), (3, 3)], [(1, 2)]]}
+    with pytest.raises(DataFormatError, match="never closed within its sentence"):
+        read_conll2012(crossing)
+    # per token: one-token mentions, then openings, then closings, whatever the written order, so
+    # '1)|(1' closes the mention it opens; entities in order of first appearance; '01' is not '1'
+    column = ["(1", "(2|(5)", "1)|(1", "2)", "1)", "(01)", "(7+1)|(5)"]
+    assert read_coref_chains(_write(tmp_path, _coref_file(("(b); part 001", column)), "y.conll")) == {
+        "(b); part 001": [[(2, 2), (0, 4)], [(1, 1), (6, 6)], [(1, 3)], [(5, 5)]]}
+
+
+def test_coref_chains_parts_and_errors(tmp_path):
+    # the part name is the rest of the begin line; a repeated name keeps its last part
+    text = _coref_file(("(a); part 0", ["(1)"]), ("(a); part 000", ["(2)", "(2)"]), ("(a); part 0", ["-", "(3)"]))
+    assert read_coref_chains(_write(tmp_path, text, "z.conll")) == {"(a); part 0": [[(1, 1)]],
+                                                                   "(a); part 000": [[(0, 0), (1, 1)]]}
+    for column, message in ((["1)"], "closes no open mention"), (["(1", "-"], "still open at #end document")):
+        with pytest.raises(DataFormatError, match=message):
+            read_coref_chains(_write(tmp_path, _coref_file(("(a); part 000", column)), "bad.conll"))
+
+
+def test_coref_chains_of_space_separated_files(formats_dir):
+    """Official *_gold_conll files are aligned with spaces: the scorer then reads each whole row,
+    which finds the same mentions there; so do we."""
+    for path in (formats_dir / "coref" / "coref.gold_conll", formats_dir / "srl" / "nt_6401.gold_conll"):
+        chains = read_coref_chains(path)
+        docs = read_conll2012(path)
+        assert list(chains) == [f"({d.doc_id}); part {d.part:03d}" for d in docs]
+        for doc in docs:
+            assert sorted(map(sorted, chains[f"({doc.doc_id}); part {doc.part:03d}"])) == sorted(doc.clusters)
 
 
 def test_generated_world_reads(tmp_path_factory):

@@ -2,15 +2,24 @@
 test/TestCases.README and Pradhan et al. 2014, worked by hand in the comments)."""
 from __future__ import annotations
 
+import random
+
+import numpy as np
 import pytest
 
 from elmo_eval.metrics.coref import (
+    BlancCounts,
     Counts,
     TooManyRepeatedMentions,
+    blanc,
     coref_scores,
+    corpus_counts,
     document_counts,
+    munkres_assignment,
+    perl_number,
     perl_percentage,
     score_corpus,
+    show_rpf,
 )
 
 # every letter is a distinct one-token span; "B" overlaps nothing, it is just another span
@@ -204,3 +213,109 @@ def test_perl_percentage_truncates():
     assert Counts(3, 3, 3, 5).f1 < 0.75
     assert perl_percentage(Counts(3, 3, 3, 5).f1) == 74.99
     assert perl_percentage(2 / 3) == 66.66
+
+
+def test_truncate_the_fraction_not_the_percentage():
+    # the issue's case: R 6/7, P 6/8 -> F1 0.7999999999999999; scorer.pl prints 79.99, but 100 x F1 is 80.0
+    f1 = Counts(6, 7, 6, 8).f1
+    assert f1 == 0.7999999999999999 and 100 * f1 == 80.0
+    assert perl_percentage(f1) == 79.99
+    assert show_rpf(6, 7, 6, 8) == "Recall: (6 / 7) 85.71%\tPrecision: (6 / 8) 75%\tF1: 79.99%"
+
+
+def test_numbers_print_as_perl_prints_them():
+    assert [perl_number(x) for x in (3, 3.0, 2.5, 7 / 3, 0.1, 100.0, 1e-05)] == [
+        "3", "3", "2.5", "2.33333333333333", "0.1", "100", "1e-05"]
+    # BLANC's line: ShowRPF(R, 1, P, 1, F1) with F1 given
+    assert show_rpf(0.5, 1, 0.5, 1, 0.4857142857142857) == (
+        "Recall: (0.5 / 1) 50%\tPrecision: (0.5 / 1) 50%\tF1: 48.57%")
+
+
+# --- BLANC --------------------------------------------------------------------------------------
+
+def test_blanc_links_by_hand():
+    # key {ab} {cd}, response {abx} {d}: coreference links key ab, cd; response ab, ax, bx -> 1 in common.
+    # Non-coreference links key ac, ad, bc, bd; response ad, bd, xd -> 2 in common.
+    # R = (1/2 + 2/4) / 2 = 0.5; P = (1/3 + 2/3) / 2 = 0.5; F1 = (0.4 + 4/7) / 2 (scorer.pl prints 48.57)
+    c = counts("{ab} {cd}", "{abx} {d}")["blanc"]
+    assert c == BlancCounts(Counts(1, 2, 1, 3), Counts(2, 4, 2, 3))
+    assert c.recall == 0.5 and c.precision == 0.5
+    assert c.f1 == pytest.approx((0.4 + 4 / 7) / 2) and perl_percentage(c.f1) == 48.57
+
+
+def test_blanc_without_links_of_one_kind():
+    # a key of singletons has no coreference links: only non-coreference links count
+    only_singletons = counts("{a} {b} {c}", "{ab} {c}")["blanc"]
+    assert only_singletons.coreference == Counts(0, 0, 0, 1)
+    # key links ab, ac, bc; response links ac, bc: R 2/3, P 2/2
+    assert only_singletons.recall == 2 / 3 and only_singletons.precision == 1.0
+    # a key of one cluster has no non-coreference links: only coreference links count
+    one_cluster = counts("{abc}", "{ab} {c}")["blanc"]
+    assert one_cluster.recall == 1 / 3 and one_cluster.precision == 1.0
+    # one mention: no links at all -> 0, even for an identical response
+    single = counts("{a}", "{a}")["blanc"]
+    assert (single.recall, single.precision, single.f1) == (0, 0, 0)
+
+
+def test_blanc_sums_links_over_documents_before_averaging():
+    totals = corpus_counts([clusters("{ab} {cd}"), clusters("{a} {b}")], [clusters("{abx} {d}"), clusters("{ab}")])
+    assert totals["blanc"] == BlancCounts(Counts(1, 2, 1, 4), Counts(2, 5, 2, 3))
+    assert coref_scores([clusters("{ab}")], [clusters("{ab}")], blanc=True)["blanc_f1"] == 100.0
+    assert "blanc_f1" not in coref_scores([clusters("{ab}")], [clusters("{ab}")])  # the task's keys
+
+
+def test_blanc_counting_equals_listing_the_links():
+    """The counted shortcut (no repeated ids) against the scorer's sets of links, and repeated ids
+    (a span repeated in the key, a twinless span repeated in the response) link to themselves."""
+    from elmo_eval.metrics.coref import _blanc_unique, _links
+
+    rng = random.Random(0)
+    for _ in range(300):
+        ids = rng.sample(range(40), rng.randint(0, 25))
+        key = _split(rng, ids[:rng.randint(0, len(ids))])
+        response = _split(rng, [m for m in ids if rng.random() < 0.7] + [100 + i for i in range(rng.randint(0, 4))])
+        rng.shuffle(response)
+        (kc, kn), (rc, rn) = _links(key), _links(response)
+        listed = BlancCounts(Counts(len(kc & rc), len(kc), len(kc & rc), len(rc)),
+                             Counts(len(kn & rn), len(kn), len(kn & rn), len(rn)))
+        assert _blanc_unique(key, response) == listed == blanc(key, response)
+    # {a a b}: the repeated id is a coreference link a-a besides a-b; {a} {a b}: a-a is a non-coreference link
+    assert blanc([[0, 0, 1]], [[0, 1]]) == BlancCounts(Counts(1, 2, 1, 1), Counts(0, 0, 0, 0))
+    assert blanc([[0], [0, 1]], [[0, 1]]) == BlancCounts(Counts(1, 1, 1, 1), Counts(0, 2, 0, 0))
+
+
+def _split(rng: random.Random, ids: list[int]) -> list[list[int]]:
+    chains: list[list[int]] = []
+    for m in ids:
+        if chains and rng.random() < 0.6:
+            rng.choice(chains).append(m)
+        else:
+            chains.append([m])
+    return chains
+
+
+# --- CEAF's alignment -------------------------------------------------------------------------
+
+def test_munkres_is_algorithm_munkres():
+    # the example in Algorithm::Munkres' documentation (rows padded with zeros to a square)
+    assert munkres_assignment([[2, 4, 7, 9], [3, 9, 5, 1], [8, 2, 9, 7]]) == [0, 3, 1, 2]
+    # ties, as Algorithm::Munkres (the scorer's copy, which prefers the largest column) assigns them;
+    # the port agreed with the Perl module on 2,000 random matrices
+    assert munkres_assignment([[1, 0.5, 0.5], [0.5, 1, 0.5], [0.5, 0.5, 1]]) == [2, 0, 1]
+    assert munkres_assignment([[0.5, 0.5], [0.5, 0.5], [0.2, 0.2]]) == [1, 2, 0]
+    assert munkres_assignment([]) == []
+
+
+def test_munkres_alignment_is_optimal():
+    linear_sum_assignment = pytest.importorskip("scipy.optimize").linear_sum_assignment
+    rng = np.random.default_rng(0)
+    for _ in range(300):
+        rows, columns = rng.integers(1, 8, 2)
+        columns = max(rows, columns)
+        cost = 1 - rng.integers(0, 4, (rows, columns)) / rng.integers(1, 6)
+        square = np.zeros((columns, columns))
+        square[:rows] = cost
+        chosen = munkres_assignment(cost)
+        assert sorted(chosen) == list(range(columns))
+        best = square[linear_sum_assignment(square)].sum()
+        assert square[np.arange(columns), chosen].sum() == pytest.approx(best, abs=1e-12)

@@ -133,11 +133,18 @@ def test_coref_score_command_scores_written_files(tmp_path, sample, capsys):
 
     predicted = [[[(0, 1), (4, 4)], [(2, 3), (6, 7)]]]
     CorefTask().write_predictions(tmp_path / "dev.conll", sample, predicted)
-    expected = metric.coref_scores([sample[0].clusters], predicted)
+    expected = metric.coref_scores([sample[0].clusters], predicted, blanc=True)
     assert metric.score_files(str(tmp_path / "dev.gold.conll"), str(tmp_path / "dev.conll")) == expected
+    assert {k: expected[k] for k in metric.coref_scores([sample[0].clusters], predicted)} == task_scores(
+        sample, predicted)  # the task reports the same numbers, BLANC aside
     parser = argparse.ArgumentParser()
     register(parser.add_subparsers())
     args = parser.parse_args(["coref-score", str(tmp_path / "dev.gold.conll"), str(tmp_path / "dev.conll")])
     assert args.func(args) == 0
     table = capsys.readouterr().out
-    assert "CoNLL" in table and f"{metric.perl_percentage(expected['muc_f1'] / 100):.2f}" in table
+    muc = metric.corpus_counts([sample[0].clusters], predicted)["muc"]
+    assert "CoNLL" in table and "blanc" in table and f"{metric.perl_percentage(muc.f1):.2f}" in table
+
+
+def task_scores(documents, predicted):
+    return CorefTask().evaluate(documents, predicted)

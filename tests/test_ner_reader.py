@@ -1,7 +1,7 @@
 """CoNLL-2003 reader, tag-scheme conversions and the conlleval metric."""
 import pytest
 
-from elmo_eval.metrics.conlleval import conlleval_scores
+from elmo_eval.metrics.conlleval import conlleval_report, conlleval_scores, count_lines, split_tag
 from elmo_eval.readers.conll2003 import (
     bio_spans,
     bio_to_bioes,
@@ -107,3 +107,19 @@ def test_reads_the_real_format_sample(formats_dir):
     assert len(sentences) == 2 and sentences[0].tokens[:3] == ["U.N.", "official", "Ekeus"]
     assert sentences[1].document == 1
     assert convert_tags(sentences[0].tags, "IOB1", "BIOES") == ["S-ORG", "O", "S-PER", "O", "O", "S-LOC", "O"]
+
+
+def test_conlleval_report_and_its_odd_rules():
+    # tags split at the first hyphen; a tag without a type, or with the type "0" (false in Perl), has none
+    assert split_tag("B-AM-TMP") == ("B", "AM-TMP") and split_tag("B") == ("B", "") and split_tag("I-0") == ("I", "")
+    counts = count_lines(["-DOCSTART- O O", "", "w B-PER B-PER", "w I-PER I-PER", "w B B", "w O B", ""])
+    # -DOCSTART- is a token; "B B" is a (typeless) chunk, "O B" another guessed one; the typeless
+    # chunks are listed once per column that has them (conlleval's output, as printed)
+    assert conlleval_report(counts) == (
+        "processed 5 tokens with 2 phrases; found: 3 phrases; correct: 2.\n"
+        "accuracy:  80.00%; precision:  66.67%; recall: 100.00%; FB1:  80.00\n"
+        "                 : precision:  50.00%; recall: 100.00%; FB1:  66.67  2\n"
+        "                 : precision:  50.00%; recall: 100.00%; FB1:  66.67  2\n"
+        "              PER: precision: 100.00%; recall: 100.00%; FB1: 100.00  1\n")
+    with pytest.raises(ValueError, match="unexpected number of features"):
+        count_lines(["w NN B-PER B-PER", "w B-PER O"])

@@ -73,3 +73,9 @@ def test_missing_prediction_scores_zero_and_unknown_ids_are_ignored():
 def test_no_gold_raises():
     with pytest.raises(ValueError, match="q7"):
         squad_scores({"q7": []}, {"q7": "x"})
+
+
+def test_repeated_question_ids_count_each_time_in_dataset_order():
+    # the official script walks the dataset: a question id listed twice is scored twice
+    questions = [("q1", ["Paris"]), ("q2", ["Rome"]), ("q1", ["Paris"])]
+    assert squad_scores(questions, {"q1": "Paris", "q2": "Milan"})["exact_match"] == pytest.approx(200 / 3)

@@ -150,3 +150,24 @@ def test_srl_eval_subcommand(tmp_path, capsys):
     out = capsys.readouterr().out
     assert "Number of Propositions :           1" in out
     assert "   Overall        1       0       1   100.00   50.00   66.67" in out
+
+
+def test_label_with_an_escaped_star(tmp_path):
+    # srl-eval.pl's opening bracket allows '\*' inside a label
+    assert column_arguments([r"(A\*B*)", "(V*)"]) == [Argument(r"A\*B", 0, 0), Argument("V", 1, 1)]
+
+
+def test_rows_of_different_widths_are_refused(tmp_path):
+    path = tmp_path / "p.props"
+    path.write_text("-\t(A0*)\neat\n\n")
+    with pytest.raises(ValueError, match="different numbers of columns"):
+        read_props(path)
+
+
+def test_verb_row_only_when_a_verb_was_seen():
+    from elmo_eval.tools_cli import format_srl_report
+
+    no_propositions = evaluate_propositions([(2, [])], [(2, [])])
+    assert "         V" not in format_srl_report(no_propositions)
+    one = evaluate_propositions([(2, [(1, "go", ["*", "(V*)"])])], [(2, [(1, "go", ["*", "(V*)"])])])
+    assert "         V        1       0       0   100.00  100.00  100.00" in format_srl_report(one)

@@ -72,6 +72,9 @@ class Argument:
         return not self.parts
 
 
+_OPENING = re.compile(r"\(((?:\\\*|[^*(])+)")  # the scorer's: a label may hold an escaped star, "\*"
+
+
 def _phrase_tree(column: Sequence[str]) -> list[_Phrase]:
     """Start-End tags -> top-level phrases (nested ones as parts), as the scorer's ``load_SE_tagging``."""
     open_phrases: list[_Phrase] = []
@@ -79,7 +82,7 @@ def _phrase_tree(column: Sequence[str]) -> list[_Phrase]:
     for index, tag in enumerate(column):
         rest = tag
         while not rest.startswith("*"):
-            match = re.match(r"\(([^*(]+)", rest)
+            match = _OPENING.match(rest)
             if match is None:
                 raise ValueError(f"position {index}: bad opening bracket in {tag!r}")
             open_phrases.append(_Phrase(match.group(1), index))
@@ -293,6 +296,9 @@ def read_props(path: str | Path) -> list[PropSentence]:
             rows = _read_sentence(lines)
             if not rows:
                 return sentences
+            if len({len(row) for row in rows}) > 1:
+                # the scorer would shift the short rows' cells into other columns; refuse instead
+                raise ValueError(f"{path}: sentence {len(sentences) + 1} has rows with different numbers of columns")
             columns = list(zip(*rows))
             verbs = columns[0]
             arg_columns = [list(c) for c in columns[1:]]

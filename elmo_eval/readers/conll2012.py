@@ -562,3 +562,110 @@ def read_conll2012(path: str | Path, pattern: str = "*gold_conll") -> list[Docum
     files = conll2012_files(path, pattern)
     with gc_paused():
         return [doc for file in files for doc in _read_conll2012_file(file)]
+
+
+# --- the coreference column as the reference scorer reads it ----------------------------
+
+_SCORER_BEGIN_RE = re.compile(r"^#\s*begin document (.*)$")
+_SCORER_END_RE = re.compile(r"#\s*end document")
+_SCORER_DOUBLE_ANTECEDENT_RE = re.compile(r"\(([0-9]+\+[0-9])\)")
+_SCORER_SINGLE_RE = re.compile(r"\(([0-9]+)\)")
+_SCORER_OPEN_RE = re.compile(r"\(([0-9]+)")
+_SCORER_CLOSE_RE = re.compile(r"([0-9]+)\)")
+
+
+def _take_all(pattern: re.Pattern, text: str) -> tuple[list[str], str]:
+    """Perl's ``while ($text =~ s/PATTERN//) { ... $1 ... }``: remove the leftmost match until none is
+    left (a removal may join two pieces into a new match), returning each match's group 1 in turn."""
+    found = []
+    while (match := pattern.search(text)) is not None:
+        found.append(match.group(1))
+        text = text[:match.start()] + text[match.end():]
+    return found, text
+
+
+def read_coref_chains(path: str | Path, pattern: str = "*conll") -> dict[str, list[list[tuple[int, int]]]]:
+    """Every part's coreference chains, read exactly as the CoNLL-2012 reference scorer v8.01 reads
+    them (``GetCoreference`` / ``GetFileNames`` in ``CorScorer.pm``), for scoring.
+
+    Returns ``{part name: chains}``. The part name is the rest of the ``#begin document`` line (e.g.
+    ``(bc/cctv/00/cctv_0000); part 000``), the key the scorer matches key and response parts on; when
+    a name occurs twice its last part is kept. Chains are in the order the scorer builds them (by the
+    first appearance of the entity number), mentions in the order they are completed: both decide
+    which duplicate the scorer drops and the order in which it sums. A mention is an inclusive
+    ``(start, end)`` over the part's non-blank lines: sentence boundaries play no part, so a mention
+    may run from the last token of one sentence into the next (:func:`read_conll2012` refuses those,
+    the scorer scores them).
+
+    The scorer's reading, reproduced: only the last TAB-separated field of a row is read (a row
+    without TABs is read whole); entity numbers are compared as written (``01`` is not ``1``); on
+    each row ``(N+M)`` is discarded, then every one-token mention ``(N)`` is taken, then every
+    opening ``(N``, then every closing ``N)``, each as a leftmost-first removal (so ``1)|(1`` closes
+    the mention it opens, as in the scorer); anything else in the field is ignored. Malformed
+    input raises :class:`DataFormatError` where the scorer dies (a closing with no open mention, a
+    mention still open at ``#end document``), and also for a mention still open where the file ends
+    (the scorer does not check there).
+    """
+    parts: dict[str, list[list[tuple[int, int]]]] = {}
+    for file in conll2012_files(path, pattern):
+        parts.update(_read_coref_chains_file(file))
+    return parts
+
+
+def _read_coref_chains_file(path: Path) -> dict[str, list[list[tuple[int, int]]]]:
+    parts: dict[str, list[list[tuple[int, int]]]] = {}
+    lines = text_lines(read_text(path))
+    index = 0
+    while index < len(lines):
+        match = _SCORER_BEGIN_RE.match(lines[index].rstrip("\r"))
+        index += 1
+        if match is None:
+            continue  # the scorer skips everything between parts
+        name, begin_line = match.group(1), index
+        entity_of: dict[str, int] = {}
+        entities: list[list[tuple[int, int]]] = []
+        half: dict[int, list[int]] = {}
+        token = 0
+        ended = False
+        while index < len(lines):
+            line = lines[index]
+            index += 1
+            if not line.strip():
+                continue
+            if _SCORER_END_RE.search(line):
+                ended = True
+                break
+            fields = line.split("\t")
+            while len(fields) > 1 and not fields[-1]:
+                fields.pop()  # Perl's split drops trailing empty fields
+            info = fields[-1]
+            if info != "_":
+                _, info = _take_all(_SCORER_DOUBLE_ANTECEDENT_RE, info)
+                singles, info = _take_all(_SCORER_SINGLE_RE, info)
+                for number in singles:
+                    entity = _entity_index(entity_of, entities, number)
+                    entities[entity].append((token, token))
+                opens, info = _take_all(_SCORER_OPEN_RE, info)
+                for number in opens:
+                    half.setdefault(_entity_index(entity_of, entities, number), []).append(token)
+                closes, info = _take_all(_SCORER_CLOSE_RE, info)
+                for number in closes:
+                    entity = _entity_index(entity_of, entities, number)
+                    if not half.get(entity):
+                        raise DataFormatError(path, index, f"coreference column: '{number})' closes no open "
+                                              f"mention of {number} (the scorer dies here)")
+                    entities[entity].append((half[entity].pop(), token))
+            token += 1
+        if any(half.values()):
+            where = "#end document" if ended else "the end of the file"
+            raise DataFormatError(path, begin_line, f"part {name!r}: a mention is still open at {where}")
+        parts[name] = [chain for chain in entities if chain]
+    return parts
+
+
+def _entity_index(entity_of: dict[str, int], entities: list, number: str) -> int:
+    """The scorer's ``GetIndex``: entities are numbered in order of first appearance."""
+    if number not in entity_of:
+        entity_of[number] = len(entities)
+        entities.append([])
+    return entity_of[number]
