@@ -1,6 +1,6 @@
 """Entity-level precision, recall and F1 exactly as conlleval computes and prints them.
 
-A line-by-line port of the counting in ``conlleval`` (the CoNLL-2000/2003 script, version 2004-01-26):
+Our implementation of the counting rules of ``conlleval`` (the CoNLL-2000/2003 script, version 2004-01-26):
 chunks start and end where its ``startOfChunk`` / ``endOfChunk`` say, a tag is split at its first
 hyphen (``B-AM-TMP`` is prefix ``B``, type ``AM-TMP``; a tag without hyphen has no type), and a
 guessed chunk is correct when it starts and ends with a gold chunk of the same type. So, as
