@@ -10,13 +10,22 @@ read back by the task heads. One HDF5 file holds:
   ``n_sentences`` (how many index entries are committed).
 
 Crash safety: a cache is built in ``<path>.partial`` and renamed to ``<path>``
-only when every requested sentence is in it, so a file at ``<path>`` is always
-complete. Within the partial file each chunk writes its rows, then its index
+only when every requested sentence is in it (after an fsync), so a file at ``<path>``
+is always complete. Within the partial file each chunk writes its rows, then its index
 entries, and only then bumps ``n_sentences`` and flushes; rows or index entries
 beyond ``n_sentences`` are ignored and overwritten on resume. Re-running
 :meth:`LayerCache.build` after an interrupt continues from the partial file;
 running it on a finished cache with new sentences extends it. A different
 encoder fingerprint raises :class:`CacheMismatchError`; caches are never mixed.
+
+HDF5 does not write a file atomically: a process killed while the library flushes can leave
+a partial file that does not open, or whose index no longer fits its rows (and a crash of
+the machine can do the same to a renamed file that was not yet on disk). :meth:`LayerCache.build`
+checks every file it reuses (:func:`_structure_problem`) and rebuilds one that is cut off or
+damaged by itself, saying so on stderr (:class:`CorruptCacheError`); it never asks for a file
+to be deleted. A file at the path that is not HDF5 at all, or is another program's HDF5 file,
+is refused instead (it may be someone's data).
+
 Processes building the same cache at once (shards sharing a cache folder) take
 turns through a lock file (:func:`elmo_eval.io.exclusive_lock`): the later one finds the
 sentences cached and embeds nothing.
@@ -32,6 +41,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import sys
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Protocol
@@ -63,6 +73,65 @@ def sentence_key(tokens: Sequence[str]) -> str:
 
 class CacheMismatchError(UsageError):
     """The cache was written by another encoder (fingerprints differ) or is not a layer cache."""
+
+
+class CorruptCacheError(CacheMismatchError):
+    """A layer cache file cut off or damaged (a kill or crash while HDF5 wrote it): it cannot be read
+    back. :meth:`LayerCache.build` rebuilds it; only reading it directly raises this."""
+
+
+_HDF5_SIGNATURE = b"\x89HDF\r\n\x1a\n"
+
+
+def _looks_like_ours(path: Path) -> bool:
+    """Whether an unreadable file at a cache path may be a damaged cache (empty, or HDF5's signature)
+    rather than some other file that happens to be there."""
+    with open(path, "rb") as stream:
+        head = stream.read(len(_HDF5_SIGNATURE))
+    return head == b"" or head == _HDF5_SIGNATURE
+
+
+def _open_cache_file(path: Path, mode: str, **kwargs) -> h5py.File:
+    """Open a (partial) cache file: :class:`CorruptCacheError` when it is damaged, :class:`CacheMismatchError`
+    when it is not an HDF5 file at all."""
+    try:
+        return h5py.File(path, mode, **kwargs)
+    except OSError as error:
+        if _looks_like_ours(path):
+            raise CorruptCacheError(f"{path} is an incomplete or corrupt layer cache (HDF5 cannot open it: "
+                                    f"{error})") from error
+        raise CacheMismatchError(f"{path} is not an HDF5 file, so not a layer cache; use another path") from error
+
+
+def _structure_problem(handle: h5py.File) -> str | None:
+    """Why an open layer cache cannot be trusted (attributes, datasets and index that do not fit
+    together, committed rows whose storage is missing), or None when it is whole."""
+    try:
+        attrs = handle.attrs
+        count, layers, dim = int(attrs["n_sentences"]), int(attrs["layers"]), int(attrs["dim"])
+        str(attrs["fingerprint"]), str(attrs["dtype"])
+        rows, keys, offsets, lengths = (handle[name] for name in ("rows", "keys", "offsets", "lengths"))
+        if tuple(rows.shape[1:]) != (layers, dim):
+            return f"rows of shape {rows.shape}, attributes say {layers} layers x {dim}"
+        if min(len(keys), len(offsets), len(lengths)) < count:
+            return f"an index of fewer than the {count} sentences committed"
+        keys[:count]
+        starts, sizes = offsets[:count], lengths[:count]
+        used = int((starts + sizes).max()) if count else 0
+        if count and (int(starts.min()) < 0 or int(sizes.min()) < 0 or used > rows.shape[0]):
+            return f"an index pointing past its {rows.shape[0]} rows"
+        if used:
+            rows[used - 1]  # the last committed row can be read
+            chunk_rows = rows.chunks[0]
+            if hasattr(rows.id, "get_num_chunks") and rows.id.get_num_chunks() < -(-used // chunk_rows):
+                return "committed rows whose storage is missing"
+    except (KeyError, OSError, ValueError, TypeError, RuntimeError) as error:
+        return f"{type(error).__name__}: {error}"
+    return None
+
+
+def _say(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
 
 
 class LayerEncoder(Protocol):
@@ -99,15 +168,17 @@ class LayerCache:
             if _partial_path(self.path).exists():
                 hint = f" ({_partial_path(self.path)} exists: an interrupted build; re-run it to finish)"
             raise FileNotFoundError(f"layer cache {self.path} does not exist{hint}")
-        try:
-            self._file = h5py.File(self.path, "r", rdcc_nbytes=CHUNK_CACHE_BYTES, rdcc_nslots=_CHUNK_CACHE_SLOTS)
-        except OSError as error:
-            raise CacheMismatchError(f"{self.path} is not a readable HDF5 layer cache: {error}") from error
+        self._file = _open_cache_file(self.path, "r", rdcc_nbytes=CHUNK_CACHE_BYTES,
+                                      rdcc_nslots=_CHUNK_CACHE_SLOTS)
         attrs = self._file.attrs
         if attrs.get("format") != _FORMAT_NAME:
             self._file.close()
             raise CacheMismatchError(f"{self.path} is an HDF5 file but not a layer cache "
-                                     f"(attribute format={attrs.get('format')!r})")
+                                     f"(attribute format={attrs.get('format')!r}); use another path")
+        problem = _structure_problem(self._file)
+        if problem is not None:
+            self._file.close()
+            raise CorruptCacheError(f"{self.path} is an incomplete or corrupt layer cache ({problem})")
         self.fingerprint = str(attrs["fingerprint"])
         if expected_fingerprint is not None and expected_fingerprint != self.fingerprint:
             self._file.close()
@@ -225,16 +296,30 @@ class LayerCache:
         for tokens in sentences:
             unique.setdefault(sentence_key(tokens), list(tokens))
 
+        if path.is_dir():
+            raise CacheMismatchError(f"layer cache {path} is a folder; give a file path such as {path / 'layers.h5'}")
         # another process building the same cache (a shard sharing this folder) finishes first
         with exclusive_lock(path):
             if not partial.exists() and path.exists():
-                with cls(path) as existing:
-                    _check_compatible(path, existing.fingerprint, existing.dtype, fingerprint, dtype)
-                    if existing.has_keys(list(unique)):
-                        return cls(path, expected_fingerprint=fingerprint)
-                os.replace(path, partial)  # extend it; it is complete again only after the rename back
-
-            with _PartialCache(partial, fingerprint, dtype, encoder.num_layers, encoder.output_dim) as writer:
+                try:
+                    existing = cls(path)
+                except CorruptCacheError as error:
+                    _say(f"{error}; building it again")
+                    path.unlink()
+                else:
+                    with existing:
+                        _check_compatible(path, existing.fingerprint, existing.dtype, fingerprint, dtype)
+                        if existing.has_keys(list(unique)):
+                            return cls(path, expected_fingerprint=fingerprint)
+                    os.replace(path, partial)  # extend it; it is complete again only after the rename back
+            shape = (encoder.num_layers, encoder.output_dim)
+            try:
+                writer = _PartialCache(partial, fingerprint, dtype, *shape)
+            except CorruptCacheError as error:
+                _say(f"{error}; starting it over")
+                partial.unlink()
+                writer = _PartialCache(partial, fingerprint, dtype, *shape)
+            with writer:
                 todo = [tokens for key, tokens in unique.items() if key not in writer.index]
                 todo.sort(key=len, reverse=True)
                 with tqdm(total=len(todo), desc=f"embedding -> {path.name}", unit="sent",
@@ -245,6 +330,8 @@ class LayerCache:
                             layers, mask = encoder.embed(chunk)
                         writer.append(chunk, layers, mask)
                         bar.update(len(chunk))
+            with open(partial, "rb+") as stream:  # on disk before the name says it is complete
+                os.fsync(stream.fileno())
             os.replace(partial, path)
             return cls(path, expected_fingerprint=fingerprint)
 
@@ -284,22 +371,26 @@ class _PartialCache:
     def __init__(self, path: Path, fingerprint: str, dtype: str, num_layers: int, dim: int):
         self.path = path
         if path.exists():
-            try:
-                self.file = h5py.File(path, "a")
-            except OSError as error:
-                raise CacheMismatchError(f"cannot resume from {path}: not a readable HDF5 file ({error}); "
-                                         "delete it to start over") from error
+            self.file = _open_cache_file(path, "a")
             attrs = self.file.attrs
-            if attrs.get("format") != _FORMAT_NAME:
-                self.file.close()
-                raise CacheMismatchError(f"{path} is not a partial layer cache; delete it to start over")
             try:
+                if "format" not in attrs:  # killed before the new file's attributes were flushed
+                    raise CorruptCacheError(f"{path} is an incomplete layer cache (no attributes)")
+                if attrs["format"] != _FORMAT_NAME:
+                    raise CacheMismatchError(f"{path} is an HDF5 file but not a partial layer cache; use "
+                                             "another path")
+                problem = _structure_problem(self.file)
+                if problem is not None:
+                    raise CorruptCacheError(f"{path} is an incomplete or corrupt layer cache ({problem})")
                 _check_compatible(path, str(attrs["fingerprint"]), str(attrs["dtype"]), fingerprint, dtype)
             except CacheMismatchError:
                 self.file.close()
                 raise
         else:
-            self.file = h5py.File(path, "w")
+            try:
+                self.file = h5py.File(path, "w")
+            except OSError as error:
+                raise OSError(error.errno, f"cannot create the layer cache ({error})", str(path)) from error
             attrs = self.file.attrs
             attrs["format"] = _FORMAT_NAME
             attrs["version"] = _FORMAT_VERSION
@@ -328,6 +419,15 @@ class _PartialCache:
                              f"{_describe(sentences[bad])} with {lengths[bad]} tokens")
         # [B, T, L, D][mask] keeps sentences in batch order and tokens in order.
         token_rows = layers.transpose(1, 2)[mask.bool()].cpu().numpy()
+        try:
+            self._store(sentences, token_rows, lengths)
+        except OSError as error:  # HDF5's errors (a full disk) name no file: name it
+            if error.filename is not None:
+                raise
+            raise OSError(error.errno, f"cannot write the layer cache ({error})", str(self.path)) from error
+
+    def _store(self, sentences: list[list[str]], token_rows: np.ndarray, lengths: np.ndarray) -> None:
+        """Write the rows, then the index entries, flush, and only then commit ``n_sentences``."""
         rows = self.file["rows"]
         start = self.rows_used
         rows.resize(start + len(token_rows), axis=0)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -38,9 +39,27 @@ def read_sentences(path: Path) -> list[list[str]]:
         raise UsageError(f"cannot read {path}: {error}") from None
 
 
+def writable_output(path: str) -> Path:
+    """``path`` as a file this process can create or replace, checked before any work is done;
+    :class:`UsageError` naming it and the reason otherwise (a folder, a parent that is a file,
+    a folder without write permission)."""
+    output = Path(path)
+    if output.is_dir():
+        raise UsageError(f"--output {output}: is a folder; give a file path such as {output / 'layers.h5'}")
+    folder = output.parent
+    while not folder.exists() and folder != folder.parent:
+        folder = folder.parent
+    if not folder.is_dir():
+        raise UsageError(f"--output {output}: {folder} is a file, not a folder")
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise UsageError(f"--output {output}: cannot write in {folder} (permission denied)")
+    return output
+
+
 def run_embed(args: argparse.Namespace) -> int:
     for path, what in ((args.options, "--options"), (args.weights, "--weights"), (args.input, "--input")):
         _existing(path, what)
+    writable_output(args.output)
     sentences = read_sentences(Path(args.input))
 
 

@@ -18,12 +18,20 @@ from elmo_eval.assets import (
     DownloadError,
     HTTPStatusError,
     RetryPolicy,
+    UnverifiedDownloadError,
     asset_path,
     fetch,
     resolve_data_dir,
 )
 from elmo_eval.assets.archive import ArchiveError
-from elmo_eval.assets.catalogue import Asset, RemoteFile, catalogue_from_json, catalogue_to_json, get_asset
+from elmo_eval.assets.catalogue import (
+    Asset,
+    CatalogueError,
+    RemoteFile,
+    catalogue_from_json,
+    catalogue_to_json,
+    get_asset,
+)
 from elmo_eval.assets.cli import format_asset_table
 from elmo_eval.assets.datadir import MANIFEST_NAME, read_manifest
 from elmo_eval.assets.status import asset_status
@@ -42,6 +50,9 @@ class AssetServer(ThreadingHTTPServer):
         self.files: dict[str, bytes] = {}
         self.truncate_once: set[str] = set()
         self.ignore_range: set[str] = set()
+        self.no_length: set[str] = set()  # no Content-Length: the body ends when the connection closes
+        self.chunked: set[str] = set()  # Transfer-Encoding: chunked (a cut ends without the last chunk)
+        self.cut_at: dict[str, int] = {}  # the next transfer stops after this many bytes of the body
         self.status_for: dict[str, int] = {}
         self.requests: list[tuple[str, str | None]] = []
         self.lock = threading.Lock()
@@ -69,23 +80,49 @@ class AssetRequestHandler(BaseHTTPRequestHandler):
             self.send_error(server.status_for[self.path])
             return
         body = server.files.get(self.path)
+        if self.path in server.chunked:
+            self.protocol_version = "HTTP/1.1"
         if body is None:
             self.send_error(404)
             return
         start = 0
         if range_header and self.path not in server.ignore_range:
             start = int(re.fullmatch(r"bytes=(\d+)-", range_header).group(1))
+            if start >= len(body):  # as real servers do: nothing left to send
+                self.send_response(416)
+                self.send_header("Content-Range", f"bytes */{len(body)}")
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+                return
             self.send_response(206)
             self.send_header("Content-Range", f"bytes {start}-{len(body) - 1}/{len(body)}")
         else:
             self.send_response(200)
         payload = body[start:]
-        self.send_header("Content-Length", str(len(payload)))
+        if self.path in server.chunked:
+            self._send_chunked(payload)
+            return
+        if self.path not in server.no_length:
+            self.send_header("Content-Length", str(len(payload)))
         self.end_headers()
         if self.path in server.truncate_once:
             server.truncate_once.discard(self.path)
             payload = payload[: len(payload) // 2]  # announce everything, send half, hang up
+        if self.path in server.cut_at:
+            payload = payload[: server.cut_at.pop(self.path)]
         self.wfile.write(payload)
+
+    def _send_chunked(self, payload: bytes) -> None:
+        self.send_header("Transfer-Encoding", "chunked")
+        self.end_headers()
+        cut = self.server.cut_at.pop(self.path, None)
+        sent = payload if cut is None else payload[:cut]
+        for begin in range(0, len(sent), 65536):
+            block = sent[begin: begin + 65536]
+            self.wfile.write(f"{len(block):x}\r\n".encode() + block + b"\r\n")
+        if cut is None:
+            self.wfile.write(b"0\r\n\r\n")  # the last chunk: the body is complete
+        self.close_connection = True
 
 
 @pytest.fixture
@@ -340,3 +377,138 @@ def test_manifest_is_valid_json_with_licence(server, tmp_path):
     installed = fetch(asset.name, tmp_path, progress=False, catalogue={asset.name: asset}, retry=FAST_RETRY)
     manifest = json.loads((installed / MANIFEST_NAME).read_text())
     assert manifest["asset"] == asset.name and manifest["licence"] == "test"
+
+
+# --- transfers whose end cannot be told from a cut ------------------------------------------------
+
+def _weights(asset: Asset) -> tuple[str, RemoteFile]:
+    remote = asset.files[1]
+    return f"/{asset.name}/weights.hdf5", remote
+
+
+def test_a_transfer_of_unknown_length_is_never_installed_without_a_size_or_digest(server, tmp_path):
+    """The reported case: no Content-Length, nothing published, the connection closes after a third."""
+    asset, contents = _plain_asset(server, publish_digest=False)
+    path, remote = _weights(asset)
+    body = contents["weights.hdf5"]
+    server.no_length.add(path)
+    server.ignore_range.add(path)  # a plain server: no ranges either
+    server.cut_at[path] = len(body) // 3
+    catalogue = {asset.name: asset}
+    with pytest.raises(UnverifiedDownloadError) as caught:
+        fetch(asset.name, tmp_path, progress=False, catalogue=catalogue, retry=FAST_RETRY)
+    message = str(caught.value)
+    assert f"sent {len(body) // 3} bytes with no length" in message and "could not be verified as complete" in message
+    assert "--sha256 weights.hdf5=HEX" in message and asset.name in message
+    assert _nothing_installed(tmp_path, asset) and asset_path(asset.name, tmp_path, catalogue=catalogue) is None
+    partial = tmp_path / ".downloads" / asset.name / "weights.hdf5.part"
+    assert partial.stat().st_size == len(body) // 3  # kept: a digest given later can vouch for it
+    # Even the whole file is refused: over such a transfer it looks the same as a cut one.
+    with pytest.raises(UnverifiedDownloadError):
+        fetch(asset.name, tmp_path, progress=False, catalogue=catalogue, retry=FAST_RETRY)
+    assert _nothing_installed(tmp_path, asset) and partial.read_bytes() == body
+    # With the digest the kept bytes are verified and installed, without another request.
+    before = len(server.requests_for(path))
+    digest = hashlib.sha256(body).hexdigest()
+    installed = fetch(asset.name, tmp_path, progress=False, catalogue=catalogue, retry=FAST_RETRY,
+                      digests={"weights.hdf5": digest.upper()})
+    assert (installed / "weights.hdf5").read_bytes() == body and len(server.requests_for(path)) == before
+    records = {record["filename"]: record for record in read_manifest(installed)["files"]}
+    assert records["weights.hdf5"]["verification"] == "given-sha256" and records["weights.hdf5"]["sha256"] == digest
+
+
+def test_a_cut_transfer_of_unknown_length_with_a_digest_is_fetched_again(server, tmp_path):
+    asset, contents = _plain_asset(server, publish_digest=False)
+    path, _ = _weights(asset)
+    body = contents["weights.hdf5"]
+    server.no_length.add(path)
+    server.ignore_range.add(path)
+    partial = tmp_path / ".downloads" / asset.name / "weights.hdf5.part"
+    partial.parent.mkdir(parents=True)
+    partial.write_bytes(body[:1000])  # an earlier cut transfer
+    installed = fetch(asset.name, tmp_path, progress=False, catalogue={asset.name: asset}, retry=FAST_RETRY,
+                      digests={"weights.hdf5": hashlib.sha256(body).hexdigest()})
+    assert (installed / "weights.hdf5").read_bytes() == body
+
+
+def test_a_cut_transfer_of_unknown_length_with_a_published_size_resumes(server, tmp_path):
+    asset, contents = _plain_asset(server, publish_digest=False)
+    path, remote = _weights(asset)
+    body = contents["weights.hdf5"]
+    sized = Asset(**{**asset.__dict__, "files": (asset.files[0], RemoteFile(remote.url, remote.filename,
+                                                                             size=len(body)))})
+    server.no_length.add(path)
+    server.cut_at[path] = len(body) // 3
+    installed = fetch(asset.name, tmp_path, progress=False, catalogue={asset.name: sized}, retry=FAST_RETRY)
+    assert (installed / "weights.hdf5").read_bytes() == body
+    assert server.requests_for(path) == [None, f"bytes={len(body) // 3}-"]
+
+
+def test_a_resumed_transfer_is_verified_by_its_content_range_total(server, tmp_path):
+    asset, contents = _plain_asset(server, publish_digest=False)
+    path, _ = _weights(asset)
+    body = contents["weights.hdf5"]
+    server.no_length.add(path)  # 206 with "Content-Range: bytes 1000-N/TOTAL" and no Content-Length
+    partial = tmp_path / ".downloads" / asset.name / "weights.hdf5.part"
+    partial.parent.mkdir(parents=True)
+    partial.write_bytes(body[:1000])
+    installed = fetch(asset.name, tmp_path, progress=False, catalogue={asset.name: asset}, retry=FAST_RETRY)
+    assert (installed / "weights.hdf5").read_bytes() == body
+
+
+def test_a_partial_file_that_is_already_whole_is_confirmed_by_the_servers_416(server, tmp_path):
+    """Killed after the last byte arrived: the server's 416 with ``bytes */TOTAL`` says it is complete."""
+    asset, contents = _plain_asset(server, publish_digest=False)
+    path, _ = _weights(asset)
+    partial = tmp_path / ".downloads" / asset.name / "weights.hdf5.part"
+    partial.parent.mkdir(parents=True)
+    partial.write_bytes(contents["weights.hdf5"])
+    installed = fetch(asset.name, tmp_path, progress=False, catalogue={asset.name: asset}, retry=FAST_RETRY)
+    assert (installed / "weights.hdf5").read_bytes() == contents["weights.hdf5"]
+    assert server.requests_for(path) == [f"bytes={len(contents['weights.hdf5'])}-"]
+
+
+def test_a_chunked_transfer_is_verified_by_its_last_chunk_and_a_cut_one_resumes(server, tmp_path):
+    asset, contents = _plain_asset(server, publish_digest=False)
+    path, _ = _weights(asset)
+    body = contents["weights.hdf5"]
+    server.chunked.add(path)
+    server.cut_at[path] = 100_000  # the connection closes before the last chunk: a truncated transfer
+    installed = fetch(asset.name, tmp_path, progress=False, catalogue={asset.name: asset}, retry=FAST_RETRY)
+    assert (installed / "weights.hdf5").read_bytes() == body
+    assert server.requests_for(path) == [None, "bytes=100000-"]  # what arrived before the cut is kept
+
+
+def test_fetch_digest_options_are_checked(server, tmp_path, monkeypatch, capsys):
+    asset, contents = _plain_asset(server, publish_digest=False)
+    pinned, _ = _plain_asset(server, name="pinned")
+    catalogue_file = tmp_path / "catalogue.json"
+    catalogue_file.write_text(catalogue_to_json({asset.name: asset, pinned.name: pinned}))
+    monkeypatch.setenv("ELMO_EVAL_CATALOGUE", str(catalogue_file))
+    data_dir = str(tmp_path / "data")
+    for given, expected in [("weights.hdf5", "expected FILE=HEX"),
+                            ("other.bin=" + "0" * 64, "no file 'other.bin' in toy-model"),
+                            ("weights.hdf5=abc", "sha256 must be 64 hexadecimal digits, found 'abc'")]:
+        assert main(["fetch", asset.name, "--data-dir", data_dir, "--no-progress", "--sha256", given]) == 2
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1 and expected in err, err
+    assert main(["fetch", pinned.name, "--data-dir", data_dir, "--sha256", "weights.hdf5=" + "0" * 64]) == 2
+    assert "contradicts the SHA-256 the catalogue pins" in capsys.readouterr().err
+    assert not (tmp_path / "data" / asset.name).exists() and not server.requests
+    digest = hashlib.sha256(contents["weights.hdf5"]).hexdigest()
+    assert main(["fetch", asset.name, "--data-dir", data_dir, "--no-progress", "--sha256",
+                 f"weights.hdf5={digest}"]) == 0
+    server.no_length.add(f"/{asset.name}/options.json")
+    assert main(["fetch", asset.name, "--data-dir", data_dir, "--no-progress", "--force"]) == 1
+    assert "could not be verified as complete" in capsys.readouterr().err
+
+
+def test_a_malformed_catalogue_file_is_a_usage_error(tmp_path):
+    path = tmp_path / "catalogue.json"
+    path.write_text(json.dumps({"assets": [{"name": "x", "description": "", "licence": "", "layout": ["a"],
+                                            "files": [{"url": "http://x/a", "filename": "a", "sha256": "nope"}]}]}))
+    with pytest.raises(CatalogueError, match=r"catalogue.json: asset 'x', file 'a': sha256 must be 64"):
+        catalogue_from_json(path)
+    path.write_text("[]")
+    with pytest.raises(CatalogueError, match="not a valid asset catalogue"):
+        catalogue_from_json(path)

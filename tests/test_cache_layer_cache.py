@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
 import h5py
 import numpy as np
@@ -9,7 +10,7 @@ import pytest
 import torch
 from test_encoder_bilm import TINY_OPTIONS
 
-from elmo_eval.cache import CacheMismatchError, LayerCache, sentence_key
+from elmo_eval.cache import CacheMismatchError, CorruptCacheError, LayerCache, sentence_key
 from elmo_eval.encoders import ElmoBiLM, export_official
 
 SENTENCES = [["The", "cat", "sat", "."], ["A", "dog"], ["The", "cat", "sat", "."], [],
@@ -184,3 +185,191 @@ def test_processes_building_one_cache_take_turns(tmp_path):
     assert [r["sentences"] for r in reports] == [50, 50]
     assert sorted(r["batches"] for r in reports) == [0, 13]  # 50 distinct sentences in batches of 4
     assert not (tmp_path / "shared.h5.partial").exists()
+
+
+def test_embed_cli_checks_its_output_path_first(bilm, tmp_path, capsys, monkeypatch):
+    """An --output that cannot be written is one line naming it, before the model is even loaded."""
+    import os
+
+    from elmo_eval.cli import main
+
+    options_path, weights_path = export_official(bilm, tmp_path / "model")
+    (tmp_path / "in.txt").write_text("The cat sat .\n", encoding="utf-8")
+    (tmp_path / "a-file").write_text("x")
+    base = ["embed", "--options", str(options_path), "--weights", str(weights_path),
+            "--input", str(tmp_path / "in.txt")]
+    for output, expected in [(tmp_path, f"--output {tmp_path}: is a folder; give a file path such as "
+                                        f"{tmp_path / 'layers.h5'}"),
+                             (tmp_path / "a-file" / "c.h5", f"{tmp_path / 'a-file'} is a file, not a folder")]:
+        assert main([*base, "--output", str(output)]) == 2
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1 and expected in err, err
+    real_access = os.access
+    monkeypatch.setattr(os, "access", lambda path, mode: False if Path(path) == tmp_path / "ro" else
+                        real_access(path, mode))
+    (tmp_path / "ro").mkdir()
+    assert main([*base, "--output", str(tmp_path / "ro" / "new" / "c.h5")]) == 2
+    assert f"cannot write in {tmp_path / 'ro'} (permission denied)" in capsys.readouterr().err
+
+
+# --- a build killed while HDF5 writes: the rerun recovers by itself -----------------------------------
+
+_KILLED_BUILD = """
+import os, signal, sys, time
+sys.path.insert(0, {tests!r})
+import h5py
+from stand_in_encoders import WordHashEncoder
+from elmo_eval.cache import LayerCache
+
+class Encoder(WordHashEncoder):
+    def fingerprint(self):
+        return "word-hash"
+    def embed(self, sentences):
+        time.sleep({delay})
+        return super().embed(sentences)
+
+kill_at_flush = {kill_at_flush}
+flushes = 0
+real_flush = h5py.File.flush
+
+def flush(self):  # the kill -9 comes while HDF5 has written some of a batch and not flushed the rest
+    global flushes
+    flushes += 1
+    if flushes == kill_at_flush:
+        os.kill(os.getpid(), signal.SIGKILL)
+    real_flush(self)
+
+h5py.File.flush = flush
+sentences = [[f"w{{i}}", f"v{{i % 7}}", *["x"] * (i % 5)] for i in range({n})]
+LayerCache.build({path!r}, Encoder(), sentences, batch_size=4, progress=False).close()
+"""
+N_SENTENCES = 120
+
+
+def _cache_sentences(n: int = N_SENTENCES) -> list[list[str]]:
+    return [[f"w{i}", f"v{i % 7}", *["x"] * (i % 5)] for i in range(n)]
+
+
+def _run_killable_build(path, *, kill_at_flush: int = 0, delay: float = 0.0, kill_after_s: float | None = None):
+    """Build ``path`` in a subprocess; it kills itself with SIGKILL at its n-th HDF5 flush, or is killed
+    with SIGKILL ``kill_after_s`` seconds after the partial file appears. Returns the exit status."""
+    import signal
+    import subprocess
+    import sys
+    import time
+    from pathlib import Path
+
+    script = _KILLED_BUILD.format(tests=str(Path(__file__).parent), path=str(path), delay=delay,
+                                  kill_at_flush=kill_at_flush, n=N_SENTENCES)
+    child = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    if kill_after_s is not None:
+        partial = Path(f"{path}.partial")
+        deadline = time.time() + 120
+        while not partial.exists() and child.poll() is None and time.time() < deadline:
+            time.sleep(0.005)
+        time.sleep(kill_after_s)
+        child.send_signal(signal.SIGKILL)
+    child.communicate(timeout=120)
+    return child.returncode
+
+
+def _assert_same_cache(path, reference) -> None:
+    from stand_in_encoders import WordHashEncoder
+
+    class Encoder(WordHashEncoder):
+        def fingerprint(self):
+            return "word-hash"
+
+    counting = CountingEncoder(Encoder())
+    with LayerCache.build(path, counting, _cache_sentences(), batch_size=4, progress=False) as cache, \
+            LayerCache(reference) as clean:
+        assert len(cache) == len(clean) == N_SENTENCES
+        for sentence in _cache_sentences():
+            np.testing.assert_array_equal(cache.get(sentence), clean.get(sentence))
+    return counting.seen
+
+
+@pytest.fixture(scope="module")
+def clean_cache(tmp_path_factory):
+    path = tmp_path_factory.mktemp("clean") / "clean.h5"
+    assert _run_killable_build(path) == 0
+    return path
+
+
+@pytest.mark.parametrize("kill_at_flush", [4, 5, 9])
+def test_a_build_killed_during_an_hdf5_flush_is_recovered_by_the_rerun(tmp_path, clean_cache, capsys,
+                                                                       kill_at_flush):
+    """Flush 1 creates the file; batch k flushes its rows (2k) and then its commit (2k + 1): killed before
+    a batch's rows or before its commit reached the file, the rerun resumes or starts over by itself."""
+    import signal
+
+    path = tmp_path / "c.h5"
+    assert _run_killable_build(path, kill_at_flush=kill_at_flush) == -signal.SIGKILL
+    assert not path.exists() and (tmp_path / "c.h5.partial").exists()
+    seen = _assert_same_cache(path, clean_cache)
+    assert 0 < len(seen) < N_SENTENCES  # what was committed before the kill is kept
+    assert not (tmp_path / "c.h5.partial").exists()
+
+
+def test_a_build_killed_at_a_random_moment_is_recovered_by_the_rerun(tmp_path, clean_cache):
+    import signal
+
+    path = tmp_path / "c.h5"
+    assert _run_killable_build(path, delay=0.01, kill_after_s=0.15) == -signal.SIGKILL
+    _assert_same_cache(path, clean_cache)
+
+
+@pytest.mark.parametrize("damage", ["truncated", "garbage", "empty", "no-attributes"])
+def test_a_damaged_partial_cache_is_rebuilt_not_refused(tmp_path, clean_cache, capsys, damage):
+    """What a kill in the middle of HDF5's own writes can leave: a cut-off file, overwritten bytes, an
+    empty file, a file whose attributes never reached the disk. The rerun starts over by itself."""
+    import shutil
+
+    partial = tmp_path / "c.h5.partial"
+    shutil.copyfile(clean_cache, partial)
+    size = partial.stat().st_size
+    if damage == "truncated":
+        with open(partial, "rb+") as stream:
+            stream.truncate(size // 2)
+    elif damage == "garbage":
+        with open(partial, "rb+") as stream:  # the superblock's addresses and the root group's header
+            stream.seek(8)
+            stream.write(b"\xab" * 2000)
+    elif damage == "empty":
+        partial.write_bytes(b"")
+    else:
+        with h5py.File(partial, "w"):
+            pass
+    seen = _assert_same_cache(tmp_path / "c.h5", clean_cache)
+    assert len(seen) == N_SENTENCES
+    err = capsys.readouterr().err
+    assert f"{partial} is an incomplete" in err and "starting it over" in err, err
+
+
+def test_a_damaged_finished_cache_is_rebuilt_and_a_foreign_file_is_refused(tmp_path, clean_cache, capsys):
+    """A finished cache cut off (a crash of the machine before its last writes reached the disk) is
+    rebuilt by the next build; a file that is not HDF5, or another program's HDF5, is never replaced."""
+    import shutil
+
+    path = tmp_path / "c.h5"
+    shutil.copyfile(clean_cache, path)
+    with open(path, "rb+") as stream:
+        stream.truncate(path.stat().st_size * 2 // 3)
+    with pytest.raises(CorruptCacheError, match="incomplete or corrupt layer cache"):
+        LayerCache(path)
+    assert len(_assert_same_cache(path, clean_cache)) == N_SENTENCES
+    assert f"{path} is an incomplete or corrupt layer cache" in capsys.readouterr().err
+    with h5py.File(path, "a") as handle:  # an index pointing past the rows
+        handle["offsets"][0] = 10**9
+    assert len(_assert_same_cache(path, clean_cache)) == N_SENTENCES
+    assert "an index pointing past its" in capsys.readouterr().err
+    path.write_text("my notes, not a cache\n")
+    with pytest.raises(CacheMismatchError, match="not an HDF5 file"):
+        _assert_same_cache(path, clean_cache)
+    assert path.read_text() == "my notes, not a cache\n"
+    with h5py.File(path, "w") as handle:
+        handle["data"] = np.zeros(3)
+    with pytest.raises(CacheMismatchError, match="HDF5 file but not a layer cache"):
+        _assert_same_cache(path, clean_cache)
+    with h5py.File(path, "r") as handle:
+        assert list(handle) == ["data"]

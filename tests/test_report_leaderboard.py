@@ -180,3 +180,53 @@ def test_one_baseline_row_per_word_vectors_across_profiles(tmp_path):
     base = board[board["kind"] == "baseline"].iloc[0]
     assert base["alpha_mean"] == 50.0 and base["beta_mean"] == 50.0 and "my vectors" in base["encoder"]
     assert board[board["encoder"] == "enc"].iloc[0]["gain_over_baseline"] == 25.0
+
+
+def test_unreadable_result_files_are_named_and_left_out_never_silently(two_encoders, capsys):
+    """A result.json cut off (a failed copy, a full disk), not an object, or lacking a key: the report
+    still builds from the others, and says on stderr, on its page and in summary.json which it left out."""
+    from elmo_eval.cli import main
+
+    weak_gamma = sorted((two_encoders / "runs" / "weak" / "gamma").iterdir())
+    cut = weak_gamma[0] / "result.json"
+    cut.write_bytes(cut.read_bytes()[: cut.stat().st_size // 3])
+    (weak_gamma[1] / "result.json").write_text("[]")
+    record = json.loads((weak_gamma[2] / "result.json").read_text())
+    del record["metrics"]
+    (weak_gamma[2] / "result.json").write_text(json.dumps(record))
+    assert main(["report", str(two_encoders), "--significance-samples", "20"]) == 0
+    err = capsys.readouterr().err.splitlines()
+    assert len(err) == 3 and all(line.startswith("warning: ") and "left out of the report" in line for line in err)
+    assert f"warning: {cut}: incomplete or corrupt result file (not JSON: " in err[0]
+    assert "not a result file (a JSON list, not an object)" in err[1]
+    assert "incomplete or corrupt result file ('metrics' is missing)" in err[2]
+    page = (two_encoders / "README.md").read_text()
+    assert "**3 result files could not be read and are left out of every table below**" in page
+    assert f"`{cut.relative_to(two_encoders)}`" in page
+    summary = json.loads((two_encoders / "summary.json").read_text())
+    assert [s["file"] for s in summary["skipped_files"]] == [str(p.relative_to(two_encoders)) for p in
+                                                             (cut, weak_gamma[1] / "result.json",
+                                                              weak_gamma[2] / "result.json")]
+    assert summary["runs"] == 24 - 3
+
+
+def test_a_folder_of_unreadable_result_files_is_one_error_line(tmp_path, capsys):
+    from elmo_eval.cli import main
+
+    folder = _write_run(tmp_path / "results", "enc", "alpha", "elmo", 0, [1, 0])
+    (folder / "result.json").write_bytes(b"\xff\xfe{")
+    assert main(["report", str(tmp_path / "results")]) == 2
+    err = capsys.readouterr().err.splitlines()
+    assert err[0].startswith(f"warning: {folder / 'result.json'}: incomplete or corrupt result file (not UTF-8")
+    assert err[1] == f"elmo-eval report: error: no result files under {tmp_path / 'results' / 'runs'} " \
+                     "(1 unreadable, named above)"
+
+
+def test_upgrading_a_cut_off_result_file_is_one_error_line(tmp_path, capsys):
+    from elmo_eval.cli import main
+
+    folder = _write_run(tmp_path / "results", "enc", "alpha", "elmo", 0, [1, 0])
+    (folder / "result.json").write_text('{"task": "alpha", "met')
+    assert main(["upgrade-results", str(tmp_path / "results")]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and f"{folder / 'result.json'}: incomplete or corrupt result file" in err, err

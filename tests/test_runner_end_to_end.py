@@ -93,6 +93,24 @@ def test_rerun_trains_again_what_was_finished_with_other_inputs(reproduction):
     assert all(p.stat().st_mtime_ns == stamps[p] for p in results if p != results[1])
 
 
+def test_a_cut_off_result_file_is_named_and_its_run_trained_again(reproduction, capsys):
+    """A result.json cut off (a failed copy, a full disk) is not a finished run: the rerun says which file
+    and why, trains that run again and replaces the file whole; the other results are not touched."""
+    root, kwargs, _ = reproduction
+    results = sorted((root / "results").glob("runs/*/*/*/result.json"))
+    cut = results[2]
+    good = json.loads(cut.read_text())
+    cut.write_bytes(cut.read_bytes()[: cut.stat().st_size // 3])
+    stamps = {p: p.stat().st_mtime_ns for p in results}
+    capsys.readouterr()
+    reproduce("default", **kwargs)
+    err = capsys.readouterr().err
+    assert f"{cut}: incomplete or corrupt result file (not JSON: " in err and "training again" in err, err
+    again = json.loads(cut.read_text())
+    assert again["inputs_digest"] == good["inputs_digest"] and again["metrics"] == good["metrics"]
+    assert all(p.stat().st_mtime_ns == stamps[p] for p in results if p != cut)
+
+
 def test_inputs_digest_follows_hyperparameters_encoder_vectors_and_data():
     base = inputs_digest({"lr": 0.1}, "enc", "vec", "data")
     assert base == inputs_digest({"lr": 0.1}, "enc", "vec", "data")

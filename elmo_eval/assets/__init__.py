@@ -15,7 +15,7 @@ _EXPORTS = {
     "DataFormatError": "check", "check_dataset": "check",
     "registered_path": "datadir", "resolve_data_dir": "datadir",
     "ChecksumError": "download", "DownloadError": "download", "HTTPStatusError": "download",
-    "RetryPolicy": "download", "fetch": "download",
+    "RetryPolicy": "download", "UnverifiedDownloadError": "download", "fetch": "download",
     "asset_path": "status",
 }
 
@@ -35,6 +35,7 @@ __all__ = [
     "RemoteFile",
     "RetryPolicy",
     "UnknownAssetError",
+    "UnverifiedDownloadError",
     "asset_path",
     "check_dataset",
     "default_catalogue",

@@ -5,10 +5,14 @@ are placed there under their own name; archives are unpacked into it.  ``layout`
 lists the paths (relative to that directory) that must exist once the asset is
 installed, so a truncated or re-organised archive is caught before it is used.
 
-Sizes and SHA-256 digests are only filled in where they were published by
+Sizes and SHA-256 digests are pinned only where they were published by
 independent sources that agree (see ``note``); the rest are ``None`` and the
 downloader records the digest it computes in the asset's manifest instead.  Never
-fill in a digest by guessing: a wrong one makes a correct download fail.
+fill in a digest by guessing: a wrong one makes a correct download fail.  A file
+with neither a size nor a digest is still only installed from a transfer known to
+be complete (see :mod:`.download`); a user who has the digest from elsewhere gives
+it with ``elmo-eval fetch NAME --sha256 FILE=HEX`` (:func:`with_digests`), and a
+mirror's catalogue file can pin digests for every file.
 
 A different catalogue (a mirror, or a test server) can be given as a JSON file via
 the environment variable ``ELMO_EVAL_CATALOGUE``; its format is what
@@ -18,7 +22,8 @@ from __future__ import annotations
 
 import json
 import os
-from dataclasses import asdict, dataclass, field
+import re
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 from elmo_eval.errors import UsageError
@@ -177,6 +182,46 @@ class UnknownAssetError(UsageError, KeyError):
         return str(self.args[0])
 
 
+class CatalogueError(UsageError, ValueError):
+    """A catalogue file (``$ELMO_EVAL_CATALOGUE``) or a digest given on the command line that is malformed."""
+
+
+_SHA256 = re.compile(r"[0-9a-fA-F]{64}")
+
+
+def _check_remote(remote: RemoteFile, where: str) -> RemoteFile:
+    if remote.sha256 is not None and not (isinstance(remote.sha256, str) and _SHA256.fullmatch(remote.sha256)):
+        raise CatalogueError(f"{where}: sha256 must be 64 hexadecimal digits, found {remote.sha256!r}")
+    if remote.size is not None and not (isinstance(remote.size, int) and remote.size >= 0):
+        raise CatalogueError(f"{where}: size must be a whole number of bytes, found {remote.size!r}")
+    return remote
+
+
+def with_digests(asset: Asset, digests: dict[str, str]) -> Asset:
+    """``asset`` with the SHA-256 digests ``{filename: hex}`` a user gave for its files.
+
+    Every filename must be one of the asset's; a digest that contradicts one the catalogue pins is
+    refused (one of the two is wrong, and the pinned one came from published sources).
+    """
+    names = {remote.filename for remote in asset.files}
+    for filename in digests:
+        if filename not in names:
+            raise CatalogueError(f"--sha256 {filename}=...: asset {asset.name!r} has no file {filename!r} "
+                                 f"(its files: {', '.join(sorted(names))})")
+    files = []
+    for remote in asset.files:
+        given = digests.get(remote.filename)
+        if given is not None:
+            given = given.lower()
+            _check_remote(replace(remote, sha256=given), f"--sha256 {remote.filename}")
+            if remote.sha256 is not None and remote.sha256.lower() != given:
+                raise CatalogueError(f"--sha256 {remote.filename}={given} contradicts the SHA-256 the catalogue "
+                                     f"pins for it ({remote.sha256.lower()})")
+            remote = replace(remote, sha256=given)
+        files.append(remote)
+    return replace(asset, files=tuple(files))
+
+
 def catalogue_to_json(catalogue: dict[str, Asset]) -> str:
     """Serialise a catalogue (the format ``ELMO_EVAL_CATALOGUE`` files use)."""
     return json.dumps({"assets": [asdict(asset) for asset in catalogue.values()]}, indent=2)
@@ -189,16 +234,20 @@ def catalogue_from_json(path: str | Path) -> dict[str, Asset]:
         document = json.loads(path.read_text(encoding="utf-8"))
         assets = []
         for entry in document["assets"]:
-            files = tuple(RemoteFile(**remote) for remote in entry.pop("files"))
+            files = tuple(_check_remote(RemoteFile(**remote), f"{path}: asset {entry.get('name')!r}, file "
+                                                              f"{remote.get('filename')!r}")
+                          for remote in entry.pop("files"))
             assets.append(Asset(files=files,
                                 tasks=tuple(entry.pop("tasks", ())),
                                 layout=tuple(entry.pop("layout")),
                                 aliases=tuple(entry.pop("aliases", ())),
                                 **entry))
-    except (OSError, ValueError, KeyError, TypeError) as error:
-        raise ValueError(f"{path}: not a valid asset catalogue ({error}); expected "
-                         "{\"assets\": [{\"name\", \"description\", \"files\": [{\"url\", \"filename\", ...}], "
-                         "\"licence\", \"layout\", ...}]}") from error
+    except CatalogueError:
+        raise
+    except (OSError, ValueError, KeyError, TypeError, AttributeError) as error:
+        raise CatalogueError(f"{path}: not a valid asset catalogue ({error}); expected "
+                             "{\"assets\": [{\"name\", \"description\", \"files\": [{\"url\", \"filename\", "
+                             "...}], \"licence\", \"layout\", ...}]}") from error
     return {asset.name: asset for asset in assets}
 
 

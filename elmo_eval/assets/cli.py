@@ -26,19 +26,39 @@ def _add_data_dir(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--data-dir", type=Path, default=None, help=_DATA_DIR_HELP)
 
 
+def _parse_digests(given: list[str] | None) -> dict[str, str]:
+    """``--sha256 FILE=HEX`` values as ``{FILE: HEX}``."""
+    digests = {}
+    for item in given or []:
+        filename, equals, digest = item.partition("=")
+        if not equals or not filename or not digest:
+            raise UsageError(f"--sha256 {item!r}: expected FILE=HEX, e.g. --sha256 weights.hdf5=<64 hex digits>")
+        digests[filename] = digest
+    return digests
+
+
 def run_fetch(args: argparse.Namespace) -> int:
     from .download import DownloadError, fetch
 
     catalogue = default_catalogue()
     names = list(catalogue) if args.names == ["all"] else args.names
+    assets = []
     for name in names:
         try:
-            get_asset(name, catalogue)
+            assets.append(get_asset(name, catalogue))
         except UnknownAssetError as error:
             raise UsageError(str(error)) from None
-    for name in names:
+    digests = _parse_digests(args.sha256)
+    owned = {remote.filename for asset in assets for remote in asset.files}
+    for filename in digests:
+        if filename not in owned:
+            raise UsageError(f"--sha256 {filename}=...: no file {filename!r} in {', '.join(names)} "
+                             f"(their files: {', '.join(sorted(owned))})")
+    for name, asset in zip(names, assets):
+        mine = {f: d for f, d in digests.items() if f in {remote.filename for remote in asset.files}}
         try:
-            path = fetch(name, args.data_dir, progress=not args.no_progress, catalogue=catalogue, force=args.force)
+            path = fetch(name, args.data_dir, progress=not args.no_progress, catalogue=catalogue, force=args.force,
+                         digests=mine)
         except (UnknownAssetError, DownloadError, ArchiveError, OSError) as error:
             print(f"error: {error}", file=sys.stderr)
             return 1
@@ -140,6 +160,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     _add_data_dir(fetch_parser)
     fetch_parser.add_argument("--force", action="store_true", help="download again even if installed")
     fetch_parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+    fetch_parser.add_argument("--sha256", action="append", metavar="FILE=HEX",
+                              help="the SHA-256 a file must have (repeatable), for a file the catalogue pins no "
+                                   "digest for; needed to install a file whose server sends no length")
     fetch_parser.set_defaults(func=run_fetch)
 
     data_parser = subparsers.add_parser("data", help="list installed data; check and register licensed data")

@@ -13,6 +13,7 @@ _EXPORTS = {
     "batch_to_char_ids": ".char_ids",
     "token_to_char_ids": ".char_ids",
     "OfficialFormatError": ".official_format",
+    "OptionsError": ".official_format",
     "WeightsMismatchError": ".official_format",
     "export_official": ".official_format",
     "load_official_weights": ".official_format",

@@ -83,9 +83,10 @@ class ElmoBiLM(nn.Module):
     @classmethod
     def from_official(cls, options_file: str | Path, weights_file: str | Path, stateful: bool = False
                       ) -> ElmoBiLM:
-        """Load a released model (``options.json`` + bilm-tf ``weights.hdf5``)."""
+        """Load a released model (``options.json`` + bilm-tf ``weights.hdf5``); the two must describe one
+        model (see :func:`~.official_format.load_official_weights`)."""
         bilm = cls(load_options(options_file), stateful=stateful)
-        load_official_weights(bilm, weights_file)
+        load_official_weights(bilm, weights_file, options_source=options_file)
         bilm.eval()
         return bilm
 

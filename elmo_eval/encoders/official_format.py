@@ -18,6 +18,11 @@ dataset                                            shape
 ``d`` = 0 forward, 1 backward. Our modules store parameters in the same
 orientation and gate order, and the bias without the forget offset, so loading
 and exporting are copies (plus the ``W_0`` split and the conv transpose).
+
+Loading checks both files before any parameter changes: every key of the options
+(:mod:`.options_schema`), then every dataset of the weights against the model the
+options describe, both ways (a missing or misshapen dataset, and a dataset the model
+does not use, are errors naming the dataset).
 """
 from __future__ import annotations
 
@@ -30,56 +35,27 @@ import h5py
 import numpy as np
 import torch
 
-from elmo_eval.errors import UsageError
 from elmo_eval.io import atomic_path, atomic_write_text
+
+from .format_errors import OfficialFormatError, OptionsError, WeightsMismatchError
+from .options_schema import validate_options
 
 if TYPE_CHECKING:  # pragma: no cover
     from .bilm import ElmoBiLM
 
-
-class WeightsMismatchError(UsageError, ValueError):
-    """A weights file lacks a dataset the model needs, or has it with another shape."""
-
-
-class OfficialFormatError(UsageError, ValueError):
-    """An options or weights file is missing, unreadable or malformed."""
-
-
-_REQUIRED_OPTIONS = [
-    ("lstm", "dim"), ("lstm", "projection_dim"), ("lstm", "n_layers"), ("lstm", "use_skip_connections"),
-    ("char_cnn", "embedding", "dim"), ("char_cnn", "filters"), ("char_cnn", "n_highway"),
-]
-
-
-def validate_options(options: dict[str, Any], source: str = "options") -> None:
-    """Raise :class:`OfficialFormatError` naming ``source`` and the key if ``options`` cannot
-    describe an ELMo biLM this package supports."""
-    for keys in _REQUIRED_OPTIONS:
-        node: Any = options
-        for depth, key in enumerate(keys):
-            if not isinstance(node, dict) or key not in node:
-                raise OfficialFormatError(f"{source}: missing required key {'.'.join(keys[:depth + 1])}")
-            node = node[key]
-    if options["lstm"]["use_skip_connections"] is not True:
-        raise OfficialFormatError(f"{source}: lstm.use_skip_connections must be true (the biLM "
-                                  f"architecture has residual connections), got "
-                                  f"{options['lstm']['use_skip_connections']!r}")
-    max_chars = options["char_cnn"].get("max_characters_per_token", 50)
-    if max_chars != 50:
-        raise OfficialFormatError(f"{source}: char_cnn.max_characters_per_token must be 50, got {max_chars}")
-    filters = options["char_cnn"]["filters"]
-    if not filters or not all(isinstance(f, (list, tuple)) and len(f) == 2 for f in filters):
-        raise OfficialFormatError(f"{source}: char_cnn.filters must be a non-empty list of [width, count], "
-                                  f"got {filters!r}")
+__all__ = ["OfficialFormatError", "OptionsError", "WeightsMismatchError", "export_official", "load_official_weights",
+           "load_options", "validate_options"]
 
 
 def load_options(path: str | Path) -> dict[str, Any]:
-    """Parse and validate an ``options.json``."""
+    """Parse and validate an ``options.json`` (every key: see :mod:`.options_schema`)."""
     path = Path(path)
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as error:
         raise OfficialFormatError(f"cannot read options file {path}: {error}") from error
+    except UnicodeDecodeError as error:
+        raise OfficialFormatError(f"{path}: not a JSON options file (not UTF-8 text: {error})") from error
     try:
         options = json.loads(text)
     except json.JSONDecodeError as error:
@@ -153,31 +129,67 @@ def _open_hdf5(path: Path, mode: str = "r") -> h5py.File:
                                   f"format?): {error}") from error
 
 
-def load_official_weights(bilm: ElmoBiLM, weights_file: str | Path) -> None:
+def _datasets(handle: h5py.File) -> list[str]:
+    """Every dataset's full name in the file, in HDF5's (alphabetical) visiting order."""
+    names: list[str] = []
+    handle.visititems(lambda name, node: names.append(name) if isinstance(node, h5py.Dataset) else None)
+    return names
+
+
+def _unused_hint(name: str, bilm: ElmoBiLM) -> str:
+    """Which option of the model leaves the dataset ``name`` unused."""
+    options = bilm.options
+    if name.startswith("CNN_high_"):
+        return f"char_cnn.n_highway is {options['char_cnn']['n_highway']}"
+    if name.startswith("RNN_") and "/Cell" in name:
+        return f"lstm.n_layers is {options['lstm']['n_layers']}"
+    if name.startswith("CNN/"):
+        return f"char_cnn.filters lists {len(options['char_cnn']['filters'])} filters"
+    return "the model has no such tensor"
+
+
+def load_official_weights(bilm: ElmoBiLM, weights_file: str | Path, options_source: str | Path | None = None) -> None:
     """Copy every tensor of a bilm-tf ``weights.hdf5`` into ``bilm`` (in place).
 
-    Raises :class:`WeightsMismatchError` naming the dataset and both shapes when a dataset is
-    missing or has another shape (nothing is half-loaded: all shapes are checked first),
-    :class:`OfficialFormatError` when the file is missing or not HDF5.
+    The file must fit the model its options describe exactly: every dataset the model needs must
+    be there with its shape, and every dataset of the file must be one the model uses (an extra
+    ``CNN_high_1/*`` against ``n_highway: 1``, or ``Cell1/*`` against ``n_layers: 1``, means the
+    options are another model's). Raises :class:`WeightsMismatchError` naming the dataset (the
+    first one, for unused datasets) and both shapes or the option that leaves it unused, and
+    :class:`OfficialFormatError` when the file is missing, not HDF5 or unreadable. Nothing is
+    half-loaded: the file is checked in full before any parameter changes. ``options_source``
+    (the options file) is named in the messages where given.
     """
     path = Path(weights_file)
+    model = f"the model {options_source} describes" if options_source is not None else \
+        "the model its options describe"
     with _open_hdf5(path) as handle:
         entries = list(_tensor_mapping(bilm))
         arrays = {}
         for name, _, _, expected in entries:
             if name not in handle or not isinstance(handle[name], h5py.Dataset):
-                raise WeightsMismatchError(f"{path}: dataset {name!r} is missing (the model expects shape "
-                                           f"{expected})")
+                raise WeightsMismatchError(f"{path}: dataset {name!r} is missing; {model} needs it with shape "
+                                           f"{expected}")
             found = tuple(handle[name].shape)
             if found != expected:
-                raise WeightsMismatchError(f"{path}: dataset {name!r} has shape {found}, the model (from its "
-                                           f"options) expects {expected}")
+                raise WeightsMismatchError(f"{path}: dataset {name!r} has shape {found}, {model} expects "
+                                           f"{expected}")
+        wanted = {name for name, _, _, _ in entries}
+        unused = [name for name in _datasets(handle) if name not in wanted]
+        if unused:
+            more = f"; {len(unused)} unused datasets in all" if len(unused) > 1 else ""
+            raise WeightsMismatchError(
+                f"{path}: dataset {unused[0]!r} is not used by {model} ({_unused_hint(unused[0], bilm)}{more}): "
+                "the options and the weights are of different models")
         for name, _, _, _ in entries:
             try:
                 arrays[name] = np.asarray(handle[name][...], dtype=np.float32)
             except OSError as error:
                 raise OfficialFormatError(f"weights file {path}: cannot read dataset {name!r} (truncated "
                                           f"file?): {error}") from error
+            except (TypeError, ValueError) as error:
+                raise OfficialFormatError(f"weights file {path}: dataset {name!r} holds {handle[name].dtype}, "
+                                          f"not numbers: {error}") from error
     with torch.no_grad():
         for name, _, put, _ in entries:
             put(arrays[name])

@@ -83,7 +83,7 @@ def _load_init_weights(module: BiLMPretrainer, init_from: Sequence[str | Path] |
     """Load biLM weights (the softmax stays new) from ``(options, weights)`` or a Lightning checkpoint."""
     paths = [Path(p) for p in ([init_from] if isinstance(init_from, (str, Path)) else init_from)]
     if len(paths) == 2:
-        load_official_weights(module.bilm, paths[1])
+        load_official_weights(module.bilm, paths[1], options_source=paths[0])
         return f"{paths[0]} + {paths[1]}"
     if len(paths) == 1 and paths[0].suffix == ".ckpt":
         state = torch.load(paths[0], map_location="cpu", weights_only=True)["state_dict"]

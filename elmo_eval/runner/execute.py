@@ -20,7 +20,14 @@ from elmo_eval.readers.splits import split_dev
 from elmo_eval.runner.data import split_paths
 from elmo_eval.runner.encoders import EncoderSetup
 from elmo_eval.runner.plan import PlannedRun
-from elmo_eval.runner.results import RESULT_FILE, STATISTICS_FILE, versions, write_statistics
+from elmo_eval.runner.results import (
+    RESULT_FILE,
+    STATISTICS_FILE,
+    CorruptResultError,
+    read_result,
+    versions,
+    write_statistics,
+)
 from elmo_eval.runner.resultset import floor_reason
 from elmo_eval.runner.stages import record as record_stage
 from elmo_eval.runner.stages import stage
@@ -213,12 +220,29 @@ def run_inputs(run: PlannedRun, spec: TaskSpec, setup: EncoderSetup, data_digest
     return hp, inputs_digest(keyed_hp, encoder_fingerprint, setup.vectors_fingerprint, data_digest)
 
 
-def _finished_with(result_file: Path, digest: str) -> bool:
-    """Whether ``result_file`` exists and was computed from the inputs ``digest`` names."""
+def result_state(result_file: Path, digest: str) -> tuple[str, str]:
+    """Whether a planned run is done: ``("done" | "other" | "corrupt" | "absent", why)``.
+
+    ``done``: the result file was computed from the inputs ``digest`` names; ``other``: from other
+    inputs; ``corrupt``: it cannot be read as a result (cut off, not JSON, incomplete; ``why`` says
+    so, naming the file). Only ``done`` is reused: the others are trained again and their file is
+    replaced atomically once the run finishes, so a bad file never stands in for a finished run and
+    a finished run's file is never left half-written.
+    """
     try:
-        return json.loads(result_file.read_text(encoding="utf-8")).get("inputs_digest") == digest
-    except (OSError, ValueError):
-        return False
+        record = read_result(result_file)
+    except FileNotFoundError:
+        return "absent", ""
+    except CorruptResultError as error:
+        return "corrupt", str(error)
+    except OSError as error:
+        return "corrupt", f"{result_file}: not a readable result file ({error.strerror or error})"
+    return ("done", "") if record.get("inputs_digest") == digest else ("other", "")
+
+
+def _finished_with(result_file: Path, digest: str) -> bool:
+    """Whether ``result_file`` exists, is readable and was computed from the inputs ``digest`` names."""
+    return result_state(result_file, digest)[0] == "done"
 
 
 def process_rank() -> int:
@@ -266,13 +290,16 @@ def execute(
         if run.task not in data_fingerprints:
             data_fingerprints[run.task] = data_fingerprint(task_data_paths(spec, setup, data_roots or {}))
         hp, digest = run_inputs(run, spec, setup, data_fingerprints[run.task])
-        if _finished_with(target / RESULT_FILE, digest):
+        state, why = result_state(target / RESULT_FILE, digest)
+        if state == "done":
             say(f"{label}: done already, skipped")
             record_stage(label, 0.0, computed=False)
             written.append(target / RESULT_FILE)
             continue
-        if (target / RESULT_FILE).exists():
+        if state == "other":
             say(f"{label}: finished earlier with other hyperparameters, encoder or word vectors; training again")
+        elif state == "corrupt":
+            say(f"{label}: {why}; training again (the file is replaced when the run finishes)")
         else:
             say(f"{label}: training")
         data_key = (run.task, json.dumps(hp.get("data", {}), sort_keys=True))

@@ -7,13 +7,21 @@ encoders (``leaderboard.md/.csv``), one folder per encoder with every comparison
 that its runs fill (Tables 1-3, the ablations, the topic and variant comparisons and the
 per-layer probes of Tables 5-6 as Markdown and CSV, Figures 1 and 2 as PNG), a machine-readable
 ``summary.json`` and a ``README.md`` page linking everything.
+
+A result file that cannot be read (cut off by a failed copy or a full disk, not JSON, lacking
+what every result has) is left out, named on stderr with the reason, and named again on the
+report's page and in ``summary.json`` (``skipped_files``), so a report never leaves runs out
+silently. ``elmo-eval reproduce`` with the same options trains those runs again and replaces
+the files; the report of a folder without unreadable files is unchanged by this.
 """
 from __future__ import annotations
 
 import json
 import re
+import sys
 from pathlib import Path
 
+from elmo_eval.errors import UsageError
 from elmo_eval.runner.comparisons import BOOK
 from elmo_eval.runner.figures import figure1, figure2
 from elmo_eval.runner.html_page import write_page
@@ -74,13 +82,18 @@ def build_report(results_dir: str | Path, name: str | None = None, samples: int 
     """Rebuild the leaderboard, every encoder's tables and figures and the index page of
     ``results_dir`` from its result files alone."""
     out = Path(results_dir)
-    records = load_results(out / "runs")
-    probe_results = load_probe_results(out / "runs")
+    skipped: list[tuple[Path, str]] = []
+    records = load_results(out / "runs", skipped)
+    probe_results = load_probe_results(out / "runs", skipped)
+    for path, why in skipped:
+        print(f"warning: {path}: {why}; left out of the report (rerun `elmo-eval reproduce` with the same "
+              "options to train it again)", file=sys.stderr, flush=True)
     if not records and not probe_results:
-        raise FileNotFoundError(f"no result files under {out / 'runs'}")
+        unreadable = f" ({len(skipped)} unreadable, named above)" if skipped else ""
+        raise FileNotFoundError(f"no result files under {out / 'runs'}{unreadable}")
     old = [r["_dir"] for r in records if "spec" not in r]
     if old:
-        raise ValueError(f"{len(old)} result files predate the spec snapshot (e.g. {old[0]}): train them again "
+        raise UsageError(f"{len(old)} result files predate the spec snapshot (e.g. {old[0]}): train them again "
                          "with `elmo-eval reproduce` (finished runs of the current format are kept)")
     rs = ResultSet(records)
     # never one average over generated-world and real-data scores: one leaderboard per kind of data
@@ -101,6 +114,8 @@ def build_report(results_dir: str | Path, name: str | None = None, samples: int 
                "table1": {}}
     if probe_results:
         summary["probes"] = {}
+    if skipped:
+        summary["skipped_files"] = [{"file": str(path.relative_to(out)), "reason": why} for path, why in skipped]
     links, pages = [], {}
     for encoder in encoders:
         folder = encoder_folder(encoder)
@@ -116,7 +131,7 @@ def build_report(results_dir: str | Path, name: str | None = None, samples: int 
             + ", ".join(f"[{p.name}]({p.name})" for p in sorted(out.glob("leaderboard*.csv")))
             + ", [summary.json](summary.json); a sortable page: [leaderboard.html](leaderboard.html)."
             + timings_line(out) + "\n\n"
-            + board + "\n## Encoders\n\n" + "\n".join(links) + "\n\n## Sources\n\n"
+            + _skipped_note(out, skipped) + board + "\n## Encoders\n\n" + "\n".join(links) + "\n\n## Sources\n\n"
             + "".join(f"- {s}\n" for s in _sources(rs)))
     (out / "README.md").write_text(page, encoding="utf-8")
     write_page(out, page, pages, f"elmo-eval report: {title}")
@@ -131,6 +146,16 @@ def timings_line(out: Path) -> str:
         return ""
     return (" Time per stage of the last reproduction that trained something here: "
             + ", ".join(f"[{f.name}]({f.name})" for f in files) + ".")
+
+
+def _skipped_note(out: Path, skipped: list[tuple[Path, str]]) -> str:
+    """The page's warning that some result files could not be read and are not in its tables."""
+    if not skipped:
+        return ""
+    lines = "".join(f"- `{path.relative_to(out)}`: {why}\n" for path, why in skipped)
+    files = "1 result file" if len(skipped) == 1 else f"{len(skipped)} result files"
+    return (f"**{files} could not be read and {'is' if len(skipped) == 1 else 'are'} left out of every table "
+            f"below** (rerun `elmo-eval reproduce` with the same options to train again):\n\n{lines}\n")
 
 
 def _sources(rs: ResultSet) -> list[str]:

@@ -22,7 +22,7 @@ from pathlib import Path
 
 from elmo_eval.errors import UsageError
 from elmo_eval.io import atomic_write_json
-from elmo_eval.runner.results import STATISTICS_FILE, result_files, write_statistics
+from elmo_eval.runner.results import STATISTICS_FILE, CorruptResultError, result_files, write_statistics
 
 OLD_PREDICTIONS = "test_predictions.pkl"
 
@@ -42,7 +42,13 @@ def upgrade_run(result_file: Path, world_version: str | None, trust_pickles: boo
 
     from elmo_eval.specs import load_spec
 
-    record = json.loads(result_file.read_text(encoding="utf-8"))
+    try:
+        record = json.loads(result_file.read_text(encoding="utf-8"))
+    except ValueError as error:  # cut off, not JSON, not UTF-8: nothing to convert
+        raise CorruptResultError(result_file, None, f"incomplete or corrupt result file ({error}); train that "
+                                                    "run again with `elmo-eval reproduce`") from None
+    if not isinstance(record, dict):
+        raise CorruptResultError(result_file, None, "not a result file (not a JSON object)")
     if "spec" in record:
         return False
     spec = load_spec(record["task"])
