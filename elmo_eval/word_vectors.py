@@ -24,12 +24,38 @@ from torch import nn
 
 from elmo_eval.errors import UsageError
 from elmo_eval.io import atomic_path
+from elmo_eval.readers.text import iter_lines
 
 PAD, UNK = "@@PADDING@@", "@@UNKNOWN@@"
 
 
 class VectorsFormatError(UsageError, ValueError):
     """A malformed GloVe-format file (names the file and line)."""
+
+
+def _vectors_error(path: Path, where: int | str | None, message: str) -> VectorsFormatError:
+    """The error of :mod:`elmo_eval.readers.text` for a vectors file (not UTF-8, unreadable)."""
+    return VectorsFormatError(f"{path}:{where}: {message}" if where is not None else f"{path}: {message}")
+
+
+def _are_numbers(fields: list[str]) -> bool:
+    try:
+        np.asarray(fields, dtype=np.float32)
+    except ValueError:
+        return False
+    return True
+
+
+def _merged(fields: list[str], dim: int) -> bool:
+    """Whether a line longer than ``word + dim numbers`` holds a whole row and then another one.
+
+    A word may contain spaces (``. . .``, ``at name@domain.com`` in GloVe 840B), so a long line is
+    only refused when its first ``dim + 1`` fields are already a complete row and what follows is
+    not the rest of a vector: a word (the next row, merged in) or at least ``dim`` more fields.
+    A word whose later pieces are numbers (``"1 2"``) stays readable.
+    """
+    extra = len(fields) - dim - 1
+    return extra > 0 and _are_numbers(fields[1:dim + 1]) and (extra >= dim or not _are_numbers(fields[dim + 1:]))
 
 
 def read_glove(path: str | Path, keep: set[str] | None = None) -> tuple[list[str], np.ndarray]:
@@ -39,33 +65,44 @@ def read_glove(path: str | Path, keep: set[str] | None = None) -> tuple[list[str
     GloVe 840B entries do), so the vector is the last ``d`` fields. Only words in
     ``keep`` are kept when it is given (reading 840B is otherwise 2M rows).
     Returns (words, matrix ``[n_words, dim]`` float32).
+
+    Read strictly as UTF-8 (a BOM dropped, CR LF read as LF; see :mod:`elmo_eval.readers.text`).
+    Refused, naming the line: too few fields, an empty word, a non-numeric value in a kept row,
+    and a line that holds a whole row and then another (:func:`_merged`), which would otherwise be
+    read as one word with spaces such as ``'it 0.25 ... was'``.
     """
     path = Path(path)
     words: list[str] = []
     rows: list[np.ndarray] = []
     dim = None
-    with open(path, encoding="utf-8", errors="strict") as handle:
-        for line_no, line in enumerate(handle, 1):
-            fields = line.rstrip("\n").rstrip(" ").split(" ")
-            if line_no == 1 and len(fields) == 2 and all(f.isdigit() for f in fields):
-                continue  # word2vec-style header "count dim"
-            if dim is None:
-                dim = len(fields) - 1
-                if dim < 1:
-                    raise VectorsFormatError(f"{path}:{line_no}: expected 'word v1 ... vd', got {line[:60]!r}")
-            if len(fields) < dim + 1:
-                raise VectorsFormatError(
-                    f"{path}:{line_no}: expected a word and {dim} numbers, got {len(fields)} fields")
-            word = " ".join(fields[:-dim])
-            if keep is not None and word not in keep:
-                continue
-            try:
-                rows.append(np.asarray(fields[-dim:], dtype=np.float32))
-            except ValueError as err:
-                raise VectorsFormatError(f"{path}:{line_no}: non-numeric vector value ({err})") from None
-            words.append(word)
+    for line_no, line in iter_lines(path, _vectors_error):
+        fields = line.rstrip(" ").split(" ")
+        if line_no == 1 and len(fields) == 2 and all(f.isdigit() for f in fields):
+            continue  # word2vec-style header "count dim"
+        if dim is None:
+            dim = len(fields) - 1
+            dim_line = line_no
+            if dim < 1:
+                raise VectorsFormatError(f"{path}:{line_no}: expected 'word v1 ... vd', got {line[:60]!r}")
+        if len(fields) < dim + 1:
+            raise VectorsFormatError(f"{path}:{line_no}: expected a word and {dim} numbers (the dimension of "
+                                     f"line {dim_line}), got {len(fields)} fields")
+        if len(fields) > dim + 1 and _merged(fields, dim):
+            raise VectorsFormatError(f"{path}:{line_no}: {len(fields)} fields: a word and {dim} numbers "
+                                     f"(the dimension of line {dim_line}), then {len(fields) - dim - 1} more "
+                                     "(two rows merged into one line?)")
+        word = " ".join(fields[:-dim])
+        if not word:
+            raise VectorsFormatError(f"{path}:{line_no}: empty word before the {dim} numbers")
+        if keep is not None and word not in keep:
+            continue
+        try:
+            rows.append(np.asarray(fields[-dim:], dtype=np.float32))
+        except ValueError as err:
+            raise VectorsFormatError(f"{path}:{line_no}: non-numeric vector value ({err})") from None
+        words.append(word)
     if dim is None:
-        raise VectorsFormatError(f"{path}: empty vectors file")
+        raise VectorsFormatError(f"{path}: empty vectors file (expected 'word v1 ... vd' lines)")
     matrix = np.stack(rows) if rows else np.zeros((0, dim), dtype=np.float32)
     return words, matrix
 

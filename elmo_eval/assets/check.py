@@ -11,7 +11,9 @@ their usual copies (:attr:`DataFormat.split_names`: ``eng.testa`` and ``valid.tx
 refused (:class:`NoUsableSplit`) rather than registered under a name training does not read.
 
 The counters use the project's readers, so ``data check`` accepts exactly what training will read,
-and a malformed file raises the readers' :class:`DataFormatError` naming the file and line.
+and a malformed file raises the readers' :class:`DataFormatError` naming the file and line. A split
+without any data (an empty file) is refused the same way; every split is counted before anything is
+registered, so a refused check leaves the registry as it was.
 Published sizes: see ``docs/data.md`` (each one was also counted on the public files there).
 """
 from __future__ import annotations

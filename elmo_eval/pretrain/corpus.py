@@ -32,10 +32,16 @@ from pathlib import Path
 from torch.utils.data import IterableDataset, get_worker_info
 
 from elmo_eval.errors import UsageError
+from elmo_eval.readers.text import iter_lines
 
 
 class CorpusError(UsageError, ValueError):
-    """A corpus the user has to fix (missing, empty, nothing under the length limit)."""
+    """A corpus the user has to fix (missing, empty, not UTF-8, nothing under the length limit)."""
+
+
+def _corpus_error(path: Path, where: int | str | None, message: str) -> CorpusError:
+    """The error of :mod:`elmo_eval.readers.text` for a corpus file (not UTF-8, unreadable)."""
+    return CorpusError(f"{path}:{where}: {message}" if where is not None else f"{path}: {message}")
 
 
 def resolve_corpus_files(spec: str | Path | Sequence[str | Path]) -> list[Path]:
@@ -72,14 +78,17 @@ def is_heldout_line(line_number: int, holdout_every: int | None) -> bool:
 def iter_file_sentences(path: Path, line_stride: int = 1, line_offset: int = 0
                         ) -> Iterator[tuple[int, list[str]]]:
     """``(line_number, tokens)`` for the non-blank lines of ``path`` whose 0-based index
-    ``i`` has ``i % line_stride == line_offset`` (the DDP line split)."""
-    with open(path, encoding="utf-8", errors="replace") as handle:
-        for index, line in enumerate(handle):
-            if index % line_stride != line_offset:
-                continue
-            tokens = line.split()
-            if tokens:
-                yield index + 1, tokens
+    ``i`` has ``i % line_stride == line_offset`` (the DDP line split).
+
+    Strict UTF-8: a bad byte is a :class:`CorpusError` naming the file and line, never a U+FFFD
+    replacement that would enter the vocabulary as a word of its own (``caf\ufffd``).
+    """
+    for line_number, line in iter_lines(path, _corpus_error):
+        if (line_number - 1) % line_stride != line_offset:
+            continue
+        tokens = line.split()
+        if tokens:
+            yield line_number, tokens
 
 
 def chunk_sentence(tokens: list[str], max_length: int) -> list[list[str]]:

@@ -13,12 +13,14 @@ of train (documented in ``tasks/topic.toml``).
 from __future__ import annotations
 
 import csv
+import io
 import re
 from dataclasses import dataclass
 from pathlib import Path
 
 from elmo_eval.readers.errors import DataFormatError
 from elmo_eval.readers.splits import split_dev  # noqa: F401  (re-exported: AG News has no dev split)
+from elmo_eval.readers.text import no_data, read_text
 
 CLASS_NAMES = {1: "World", 2: "Sports", 3: "Business", 4: "Sci/Tech"}
 _TOKEN = re.compile(r"\w+|[^\w\s\ufeff]")
@@ -42,12 +44,16 @@ class NewsExample:
 
 
 def read_agnews(path: str | Path) -> list[NewsExample]:
-    """Every row of one AG News CSV file (a header row ``class,title,description`` is skipped)."""
+    """Every row of one AG News CSV file (a header row ``class,title,description`` is skipped).
+
+    A file without any article (empty, blank, or only the header row) is refused.
+    """
     path = Path(path)
     out = []
-    with open(path, encoding="utf-8-sig", newline="") as handle:
-        reader = csv.reader(handle)
-        line_no = 1  # csv keeps track of physical lines (quoted fields may span several)
+    # read_text has made every line end an LF; newline="" keeps the StringIO from translating again
+    reader = csv.reader(io.StringIO(read_text(path), newline=""))
+    line_no = 1  # csv keeps track of physical lines (quoted fields may span several)
+    try:
         for row in reader:
             start, line_no = line_no, reader.line_num + 1
             if not row or all(not cell.strip() for cell in row):
@@ -63,4 +69,9 @@ def read_agnews(path: str | Path) -> list[NewsExample]:
             if not tokens:
                 raise DataFormatError(path, start, "title and description are both empty")
             out.append(NewsExample(int(raw), row[1], row[2], tokens, len(out), start))
+    except csv.Error as problem:  # e.g. a NUL byte; csv's own message names no file
+        raise DataFormatError(path, reader.line_num, f"cannot read the CSV row ({problem})") from None
+    if not out:
+        raise no_data(path, "article", "'\"class\",\"title\",\"description\"' rows with classes 1-4",
+                      "it is empty or holds only blank lines or a header row")
     return out

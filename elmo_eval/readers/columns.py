@@ -1,4 +1,4 @@
-"""What every reader shares: opening a text file (BOM, gzip, UTF-8 errors) and splitting a line into columns.
+"""What the column readers share: splitting a line into columns (opening the file: :mod:`elmo_eval.readers.text`).
 
 The column formats (CoNLL-2003/2005/2012, and the leaves of PTB trees) separate fields with ASCII
 space and tab only. Any other character, including the Unicode spaces that public releases contain
@@ -9,14 +9,12 @@ U+FEFF, is part of a token. Python's ``str.split()`` splits on all Unicode white
 from __future__ import annotations
 
 import gc
-import gzip
-import io
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from elmo_eval.readers.errors import DataFormatError
+from elmo_eval.readers.text import read_text, text_lines
 
 # Characters str.split() takes for separators on an ASCII line although the formats do not:
 # vertical tab, form feed and the ASCII file/group/record/unit separators.
@@ -40,29 +38,6 @@ def split_columns(line: str) -> list[str]:
 def is_blank(line: str) -> bool:
     """Whether a line has no field (only ASCII space, tab, CR, LF)."""
     return not line.strip(" \t\r\n")
-
-
-def open_text(path: str | Path) -> io.TextIOWrapper:
-    """A UTF-8 text stream of a file (``.gz`` decompressed); a byte-order mark at its start is dropped.
-
-    Universal newlines: lines end at LF, CR LF or CR only (never at U+2028 or U+0085).
-    """
-    path = Path(path)
-    if path.suffix == ".gz":
-        return io.TextIOWrapper(gzip.open(path, "rb"), encoding="utf-8-sig")
-    return open(path, encoding="utf-8-sig")
-
-
-def read_text(path: str | Path) -> str:
-    """The whole text of a file (newlines translated to LF); invalid UTF-8 raises :class:`DataFormatError`."""
-    try:
-        with open_text(path) as handle:
-            return handle.read()
-    except UnicodeDecodeError as error:
-        raise DataFormatError(path, "encoding", f"not UTF-8 text ({error.reason} at byte {error.start}); "
-                              "expected a UTF-8 file") from None
-    except (gzip.BadGzipFile, EOFError, OSError) as error:
-        raise DataFormatError(path, "file", f"cannot be read ({error})") from None
 
 
 def is_plain(text: str) -> bool:
@@ -104,19 +79,6 @@ def gc_paused() -> Iterator[None]:
         gc.enable()
 
 
-def text_lines(text: str) -> list[str]:
-    """The lines of a text read by :func:`read_text`, without their line ends."""
-    lines = text.split("\n")
-    if lines and not lines[-1]:
-        lines.pop()  # the file's final newline ends the last line; it does not start another
-    return lines
-
-
-def read_lines(path: str | Path) -> list[str]:
-    """The lines of a text file without their line ends; ``lines[i]`` is line ``i + 1``."""
-    return text_lines(read_text(path))
-
-
 def read_rows(path: str | Path) -> tuple[list[str], list[list[str]]]:
     """``(lines, fields of each line)`` of a column file; ``rows[i]`` is ``split_columns(lines[i])``."""
     text = read_text(path)
@@ -125,8 +87,3 @@ def read_rows(path: str | Path) -> tuple[list[str], list[list[str]]]:
         # C-level scans of the whole text decide that str.split is exact on every line
         return lines, list(map(str.split, lines))
     return lines, [split_columns(line) for line in lines]
-
-
-def strip_bom(text: str) -> str:
-    """``text`` without one leading U+FEFF (a BOM decoded as a character)."""
-    return text[1:] if text.startswith("\ufeff") else text

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from elmo_eval.readers.columns import read_rows
 from elmo_eval.readers.errors import DataFormatError
+from elmo_eval.readers.text import no_data
 
 DOCSTART = "-DOCSTART-"
 PREFIXES = ("B", "I", "E", "S")
@@ -41,6 +42,7 @@ def read_conll2003(path: str | Path) -> list[NerSentence]:
 
     Columns are separated by ASCII space/tab only: a token may contain any other character
     (U+00A0, U+2009, U+3000, U+FEFF); a byte-order mark at the start of the file is dropped.
+    A file without any token row (empty, or only blank and ``-DOCSTART-`` lines) is refused.
     """
     path = Path(path)
     sentences: list[NerSentence] = []
@@ -72,6 +74,9 @@ def read_conll2003(path: str | Path) -> list[NerSentence]:
             first_line = line_no
         rows.append(fields)
     flush()
+    if not sentences:
+        raise no_data(path, "sentence", "'token POS chunk NER' rows with a blank line after each sentence",
+                      "it is empty or holds only blank and -DOCSTART- lines")
     return sentences
 
 

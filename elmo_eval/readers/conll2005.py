@@ -25,6 +25,10 @@ from pathlib import Path
 from elmo_eval.readers.columns import gc_paused, read_rows
 from elmo_eval.readers.conll2012 import Sentence, _bio, _none_if_dash, _parse_brackets
 from elmo_eval.readers.errors import DataFormatError
+from elmo_eval.readers.text import no_data
+
+_EXPECTED = "one row per token (word, predicate lemma or '-', one argument column per predicate), a blank line " \
+    "after each sentence"
 
 
 def _sentence(rows: list[list[str]], lines: range, path: Path, lemma_column: int) -> Sentence:
@@ -58,7 +62,10 @@ def _sentence(rows: list[list[str]], lines: range, path: Path, lemma_column: int
 
 
 def read_conll2005(path: str | Path, lemma_column: int = 1) -> list[Sentence]:
-    """Every sentence of one file, or of a release split folder (``words/`` beside ``props/``)."""
+    """Every sentence of one file, or of a release split folder (``words/`` beside ``props/``).
+
+    A file (or a words/props pair) without any token row is refused.
+    """
     path = Path(path)
     if path.is_dir():
         pairs = release_pairs(path)
@@ -66,7 +73,10 @@ def read_conll2005(path: str | Path, lemma_column: int = 1) -> list[Sentence]:
             return [s for words, props in pairs for s in _read_pair(words, props)]
     with gc_paused():
         _, rows = read_rows(path)
-        return _sentences(rows, path, lemma_column)
+        sentences = _sentences(rows, path, lemma_column)
+    if not sentences:
+        raise no_data(path, "sentence", _EXPECTED)
+    return sentences
 
 
 def release_pairs(folder: str | Path) -> list[tuple[Path, Path]]:
@@ -107,7 +117,10 @@ def _read_pair(words: Path, props: Path) -> list[Sentence]:
     # end before it are still read first, so that an error in one of them is the one reported
     mismatch = next(compress(count(), map(ne, map(bool, word_rows), map(bool, prop_rows))), None)
     if mismatch is None:
-        return _sentences(list(map(add, word_rows, prop_rows)), props, lemma_column=1)
+        sentences = _sentences(list(map(add, word_rows, prop_rows)), props, lemma_column=1)
+        if not sentences:
+            raise no_data(words, "sentence", "one word per line beside its props file's rows")
+        return sentences
     _sentences(list(map(add, word_rows[:mismatch], prop_rows[:mismatch])), props, lemma_column=1, last=False)
     line_no, word, columns = mismatch + 1, word_rows[mismatch], prop_rows[mismatch]
     raise DataFormatError(props, line_no, f"{'blank' if not columns else 'a row'} here but "

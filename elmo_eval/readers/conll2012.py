@@ -34,8 +34,9 @@ from operator import itemgetter, methodcaller, ne, not_
 from pathlib import Path
 
 from elmo_eval.readers.columns import FIELD_SEPARATORS as _FIELD_SEPARATORS
-from elmo_eval.readers.columns import gc_paused, is_plain, read_text, split_columns, text_lines
+from elmo_eval.readers.columns import gc_paused, is_plain, split_columns
 from elmo_eval.readers.errors import DataFormatError
+from elmo_eval.readers.text import no_data, read_text, text_lines
 
 FIXED_COLUMNS = 11  # columns 0-10 before the predicate-argument columns
 BEGIN_RE = re.compile(r"^#begin document \((.*)\);[ \t]*part[ \t]+(\d+)[ \t]*$")
@@ -451,7 +452,7 @@ def _clusters(sentences: list[Sentence]) -> tuple[list[list[tuple[int, int]]], l
 
 
 def read_conll2012_file(path: str | Path) -> list[Document]:
-    """All parts of one file, in file order."""
+    """All parts of one file, in file order; a file without any token row is refused."""
     with gc_paused():
         return _read_conll2012_file(Path(path))
 
@@ -490,6 +491,9 @@ def _read_conll2012_file(path: Path) -> list[Document]:
     if current is not None:
         raise DataFormatError(path, current.line, f"part {current.part} of {current.doc_id} begun here has no "
                               "'#end document' before the end of the file")
+    if not any(document.sentences for document in documents):
+        raise no_data(path, "sentence", "'#begin document (NAME); part NNN' lines, token rows, '#end document'",
+                      "it is empty, or its parts hold no token row")
     return documents
 
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from elmo_eval.readers.errors import DataFormatError
+from elmo_eval.readers.text import iter_lines
 
 NONE = "-"
 
@@ -35,28 +36,27 @@ def read_probe_columns(path: str | Path) -> list[TaggedSentence]:
     path = Path(path)
     sentences: list[TaggedSentence] = []
     current: TaggedSentence | None = None
-    with open(path, encoding="utf-8") as handle:
-        for line_no, line in enumerate(handle, start=1):
-            fields = line.split()
-            if not fields:
-                current = None
-                continue
-            if len(fields) != 4:
-                raise DataFormatError(path, line_no, f"expected 4 columns (token POS lemma sense), got {len(fields)}")
-            token, tag, lemma, sense = fields
-            if (lemma == NONE) != (sense == NONE):
-                raise DataFormatError(path, line_no, "lemma and sense must both be '-' or both be given, "
-                                                     f"got lemma {lemma!r} and sense {sense!r}")
-            if current is None:
-                current = TaggedSentence([], [], [], [], line_no)
-                sentences.append(current)
-            keys = tuple(key for key in sense.split("|") if key) if sense != NONE else ()
-            if sense != NONE and not keys:
-                raise DataFormatError(path, line_no, f"empty sense key in {sense!r}")
-            current.tokens.append(token)
-            current.pos.append(tag)
-            current.lemmas.append(lemma if lemma != NONE else None)
-            current.senses.append(keys)
+    for line_no, line in iter_lines(path):
+        fields = line.split()
+        if not fields:
+            current = None
+            continue
+        if len(fields) != 4:
+            raise DataFormatError(path, line_no, f"expected 4 columns (token POS lemma sense), got {len(fields)}")
+        token, tag, lemma, sense = fields
+        if (lemma == NONE) != (sense == NONE):
+            raise DataFormatError(path, line_no, "lemma and sense must both be '-' or both be given, "
+                                                 f"got lemma {lemma!r} and sense {sense!r}")
+        if current is None:
+            current = TaggedSentence([], [], [], [], line_no)
+            sentences.append(current)
+        keys = tuple(key for key in sense.split("|") if key) if sense != NONE else ()
+        if sense != NONE and not keys:
+            raise DataFormatError(path, line_no, f"empty sense key in {sense!r}")
+        current.tokens.append(token)
+        current.pos.append(tag)
+        current.lemmas.append(lemma if lemma != NONE else None)
+        current.senses.append(keys)
     return sentences
 
 
@@ -64,12 +64,11 @@ def read_sense_inventory(path: str | Path) -> dict[str, list[str]]:
     """``lemma -> senses`` (first sense first) from ``lemma<TAB>sense sense ...`` lines."""
     path = Path(path)
     inventory: dict[str, list[str]] = {}
-    with open(path, encoding="utf-8") as handle:
-        for line_no, line in enumerate(handle, start=1):
-            if not line.strip():
-                continue
-            lemma, tab, senses = line.rstrip("\n").partition("\t")
-            if not tab or not senses.split():
-                raise DataFormatError(path, line_no, "expected 'lemma<TAB>sense [sense ...]'")
-            inventory[lemma] = senses.split()
+    for line_no, line in iter_lines(path):
+        if not line.strip():
+            continue
+        lemma, tab, senses = line.partition("\t")
+        if not tab or not senses.split():
+            raise DataFormatError(path, line_no, "expected 'lemma<TAB>sense [sense ...]'")
+        inventory[lemma] = senses.split()
     return inventory

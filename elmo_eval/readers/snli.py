@@ -19,8 +19,9 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from elmo_eval.readers.columns import read_lines, split_columns
+from elmo_eval.readers.columns import split_columns
 from elmo_eval.readers.errors import DataFormatError
+from elmo_eval.readers.text import no_data, read_lines
 
 SNLI_LABELS = ("entailment", "neutral", "contradiction")
 NO_GOLD_LABEL = "-"
@@ -67,7 +68,7 @@ def _tokens(record: dict, which: str, path: Path, line_no: int) -> tuple[str, ..
 
 def read_snli(path: str | Path) -> tuple[list[SnliPair], SnliReadReport]:
     """Read an SNLI file (JSONL or the tab-separated release): labelled pairs in file order and the
-    count of dropped ``-`` pairs."""
+    count of dropped ``-`` pairs. A file without any pair (empty, blank, or only the header row) is refused."""
     path = Path(path)
     lines = read_lines(path)
     first = next((line for line in lines if line.strip(" \t\r")), "")
@@ -93,6 +94,10 @@ def read_snli(path: str | Path) -> tuple[list[SnliPair], SnliReadReport]:
         pair_id = str(record.get("pairID", f"line{line_no}"))
         pairs.append(SnliPair(pair_id, premise, hypothesis, label, line_no))
     report.pairs = len(pairs)
+    if not report.total:
+        raise no_data(path, "premise-hypothesis pair", "JSON lines with sentence1, sentence2 and gold_label, or "
+                      "the tab-separated release with its header row", "it is empty or holds only blank lines or a "
+                      "header row")
     return pairs, report
 
 
@@ -121,6 +126,9 @@ def _tab_records(lines: list[str], path: Path):
         if not line.strip(" \t\r"):
             continue
         cells = line.rstrip("\r").split("\t")
+        if len(cells) > len(header):
+            raise DataFormatError(path, line_no, f"{len(cells)} tab-separated cells, but the header (line "
+                                  f"{header_no}) names {len(header)} columns")
         if len(cells) < len(header):
             cells += [""] * (len(header) - len(cells))  # trailing empty annotator labels may be cut
         yield line_no, dict(zip(header, cells))

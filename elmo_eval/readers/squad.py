@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from elmo_eval.readers.errors import DataFormatError
+from elmo_eval.readers.text import no_data, read_text
 
 # A token is a run of word characters or one other non-space character, so
 # punctuation is always split off and every token keeps its character span.
@@ -105,18 +106,30 @@ def _get(obj: dict, key: str, kind, path, where: str, what: str):
     return _expect(obj[key], kind, path, f"{where}.{key}", what)
 
 
+def _text(obj: dict, key: str, path, where: str, what: str) -> str:
+    """A string that must hold some text: a question or passage of only spaces gives nothing to encode."""
+    value = _get(obj, key, str, path, where, what)
+    if not value.strip():
+        raise DataFormatError(path, f"{where}.{key}", f"{what} is empty (expected some text)")
+    return value
+
+
 def read_squad(path: str | Path) -> tuple[list[SquadQuestion], SquadReadReport]:
     """Read a SQuAD 1.1 file: the questions in file order and a report of answer adjustments.
 
     Malformed structure raises :class:`DataFormatError` naming the file and the
-    JSON path (``data[3].paragraphs[0].qas[2]``) with what was expected there.
+    JSON path (``data[3].paragraphs[0].qas[2]``) with what was expected there; so does an empty
+    (or all-space) question or context, and a file without any question.
     """
     path = Path(path)
+    text = read_text(path)
+    if not text.strip():
+        raise no_data(path, "JSON", "a SQuAD 1.1 JSON object with a 'data' list of articles",
+                      "it is empty or holds only whitespace")
     try:
-        with open(path, encoding="utf-8-sig") as handle:  # -sig: a leading BOM is dropped
-            root = json.load(handle)
+        root = json.loads(text)
     except json.JSONDecodeError as err:
-        raise DataFormatError(path, err.lineno, f"invalid JSON: {err.msg}") from None
+        raise DataFormatError(path, err.lineno, f"invalid JSON: {err.msg} (column {err.colno})") from None
     _expect(root, dict, path, "$", "a JSON object with a 'data' list")
     articles = _get(root, "data", list, path, "$", "a list of articles")
     report = SquadReadReport()
@@ -129,14 +142,14 @@ def read_squad(path: str | Path) -> tuple[list[SquadQuestion], SquadReadReport]:
         for p, paragraph in enumerate(_get(article, "paragraphs", list, path, where_a, "a list of paragraphs")):
             where_p = f"{where_a}.paragraphs[{p}]"
             _expect(paragraph, dict, path, where_p, "a paragraph object")
-            context = _get(paragraph, "context", str, path, where_p, "the paragraph text")
+            context = _text(paragraph, "context", path, where_p, "the paragraph text")
             report.paragraphs += 1
             tokens, spans = tokenize_with_offsets(context)
             for q, qa in enumerate(_get(paragraph, "qas", list, path, where_p, "a list of questions")):
                 where_q = f"{where_p}.qas[{q}]"
                 _expect(qa, dict, path, where_q, "a question object")
                 qid = _get(qa, "id", str, path, where_q, "the question id string")
-                text = _get(qa, "question", str, path, where_q, "the question text")
+                text = _text(qa, "question", path, where_q, "the question text")
                 golds = _get(qa, "answers", list, path, where_q, "a list of answers")
                 answers, span = [], None
                 for n, answer in enumerate(golds):
@@ -155,6 +168,9 @@ def read_squad(path: str | Path) -> tuple[list[SquadQuestion], SquadReadReport]:
                 q_tokens, _ = tokenize_with_offsets(text)
                 questions.append(SquadQuestion(qid, text, tuple(q_tokens), context, tuple(tokens), tuple(spans),
                                                tuple(answers), span, title))
+    if not questions:
+        raise no_data(path, "question", "articles with paragraphs whose 'qas' list questions",
+                      "its 'data' holds no paragraph with a question")
     return questions, report
 
 

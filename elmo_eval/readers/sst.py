@@ -14,8 +14,8 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from elmo_eval.readers.columns import read_lines
 from elmo_eval.readers.errors import DataFormatError
+from elmo_eval.readers.text import no_data, read_lines
 
 NUM_CLASSES = 5
 _TOKEN = re.compile(r"\(|\)|[^ \t\r\n()]+")
@@ -31,15 +31,20 @@ class SstTree:
 
     @property
     def tokens(self) -> list[str]:
-        if self.word is not None:
-            return [self.word]
-        return [t for child in self.children for t in child.tokens]
+        """The words of the leaves below this node, left to right."""
+        return [node.word for node in self.subtrees() if node.word is not None]
 
     def subtrees(self) -> list[SstTree]:
-        """This node and every node below it, in pre-order (the phrases the recipe trains on)."""
-        out = [self]
-        for child in self.children:
-            out.extend(child.subtrees())
+        """This node and every node below it, in pre-order (the phrases the recipe trains on).
+
+        Walked with a stack rather than by recursion, so that a tree of any depth works.
+        """
+        out: list[SstTree] = []
+        stack = [self]
+        while stack:
+            node = stack.pop()
+            out.append(node)
+            stack.extend(reversed(node.children))
         return out
 
 
@@ -66,52 +71,66 @@ def binary_label(label: int) -> int | None:
 
 
 def parse_tree(text: str, path: str | Path = "<string>", line_no: int = 1) -> SstTree:
-    """One PTB-notation tree with integer labels 0-4."""
+    """One PTB-notation tree with integer labels 0-4.
+
+    Iterative (a stack of the open nodes), so a tree of any depth reads: a recursive descent hit
+    Python's recursion limit on a 10,000-token right-branching tree.
+    """
     tokens = _TOKEN.findall(text)
+    end = len(tokens)
     position = 0
+    open_nodes: list[SstTree] = []  # the nodes whose ')' has not been read yet, outermost first
+    root: SstTree | None = None
 
     def fail(message: str):
         raise DataFormatError(path, line_no, message)
 
-    def node() -> SstTree:
-        nonlocal position
-        if position >= len(tokens) or tokens[position] != "(":
-            fail(
-                f"expected '(' at token {position + 1}, found "
-                f"{tokens[position] if position < len(tokens) else 'end of line'!r}"
-            )
+    while True:
+        # a node starts at `position`: '(' label, then a word or its first child
+        if position >= end or tokens[position] != "(":
+            fail(f"expected '(' at token {position + 1}, found "
+                 f"{tokens[position] if position < end else 'end of line'!r}")
         position += 1
-        if position >= len(tokens) or tokens[position] in "()":
+        if position >= end or tokens[position] in "()":
             fail("missing label after '(' (unbalanced parentheses?)")
         raw = tokens[position]
         if not raw.isdigit() or not 0 <= int(raw) < NUM_CLASSES:
             fail(f"label {raw!r} is not an integer 0-4")
         position += 1
         tree = SstTree(int(raw))
-        if position < len(tokens) and tokens[position] not in "()":
-            tree.word = tokens[position]
-            position += 1
+        if open_nodes:
+            open_nodes[-1].children.append(tree)
         else:
-            while position < len(tokens) and tokens[position] == "(":
-                tree.children.append(node())
-            if not tree.children:
-                fail(f"node with label {raw} has neither a word nor children")
-        if position >= len(tokens) or tokens[position] != ")":
-            fail("unbalanced parentheses: a node is not closed")
+            root = tree
+        if position < end and tokens[position] == "(":
+            open_nodes.append(tree)
+            continue  # read its first child
+        if position >= end or tokens[position] == ")":
+            fail(f"node with label {raw} has neither a word nor children")
+        tree.word = tokens[position]
         position += 1
-        return tree
-
-    tree = node()
-    if position != len(tokens):
+        # the leaf closes, then each enclosing node either starts another child or closes too
+        while True:
+            if position >= end or tokens[position] != ")":
+                fail("unbalanced parentheses: a node is not closed")
+            position += 1
+            if not open_nodes or (position < end and tokens[position] == "("):
+                break
+            open_nodes.pop()
+        if not open_nodes:
+            break
+    if position != end:
         fail(f"unexpected {tokens[position]!r} after the end of the tree (unbalanced parentheses?)")
-    return tree
+    return root
 
 
 def read_sst(path: str | Path) -> list[SstSentence]:
-    """Every tree of one SST file (blank lines are skipped)."""
+    """Every tree of one SST file (blank lines are skipped; a file without any tree is refused)."""
     path = Path(path)
     out = []
     for line_no, line in enumerate(read_lines(path), start=1):
         if line.strip(" \t\r"):
             out.append(SstSentence(parse_tree(line, path, line_no), len(out), line_no))
+    if not out:
+        raise no_data(path, "tree", "one tree per line, e.g. '(3 (2 The) (3 (2 film) (3 works)))'")
     return out
