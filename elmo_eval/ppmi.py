@@ -13,6 +13,8 @@ import numpy as np
 from scipy import sparse
 from sklearn.decomposition import TruncatedSVD
 
+from elmo_eval.errors import InputFileError
+from elmo_eval.readers.text import iter_lines
 from elmo_eval.word_vectors import PretrainedVectors, read_glove, write_glove
 
 
@@ -75,9 +77,8 @@ def corpus_vectors(corpus_files: str | Path | list, out_file: str | Path, dim: i
     files = [corpus_files] if isinstance(corpus_files, (str, Path)) else list(corpus_files)
     if not out_file.exists():
         sentences = []
-        for corpus_file in files:
-            with open(corpus_file, encoding="utf-8") as handle:
-                sentences.extend(line.split() for line in handle)
+        for corpus_file in files:  # strict UTF-8: a bad byte is an error naming the file and line
+            sentences.extend(line.split() for _, line in iter_lines(corpus_file, InputFileError))
         vectors = ppmi_svd_vectors(sentences, dim=dim, seed=seed)
         del sentences
         out_file.parent.mkdir(parents=True, exist_ok=True)

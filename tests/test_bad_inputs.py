@@ -472,3 +472,16 @@ def test_pretrain_refuses_a_bad_corpus(tmp_path, capsys, case):
     if where is not EMPTY:
         assert f"{path}:{where}: " in err
     assert not out.exists() or not _files(out)
+
+
+def test_corpus_vectors_refuse_a_corpus_that_is_not_utf8(tmp_path):
+    """The baseline's PPMI vectors read the biLM's corpus files: a bad byte names the file and line,
+    and no vectors file is left behind."""
+    from elmo_eval.errors import UsageError
+    from elmo_eval.ppmi import corpus_vectors
+
+    corpus = tmp_path / "corpus.txt"
+    corpus.write_bytes(b"a good line\ncaf\xe9 au lait\n")
+    with pytest.raises(UsageError, match=r"corpus.txt:2: byte 0xe9"):
+        corpus_vectors(corpus, tmp_path / "vectors.txt")
+    assert not list(tmp_path.glob("vectors.txt*"))

@@ -24,8 +24,8 @@ def test_vocab_order_min_count_and_round_trip(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("lines, message", [
     (["a", "b"], "first three words"),
-    (["<S>", "</S>", "<UNK>", "x", "x"], r"line 5: duplicate word 'x' \(first on line 4\)"),
-    (["<S>", "</S>", "<UNK>", "two words"], "line 4: expected exactly one word"),
+    (["<S>", "</S>", "<UNK>", "x", "x"], r"vocab.txt:5: duplicate word 'x' \(first on line 4\)"),
+    (["<S>", "</S>", "<UNK>", "two words"], "vocab.txt:4: expected exactly one word"),
     ([], "is empty"),
 ])
 def test_bad_vocab_files_name_file_and_line(tmp_path: Path, lines: list[str], message: str) -> None:
@@ -94,3 +94,10 @@ def test_sampled_softmax_scores_each_distinct_draw_once_with_its_multiplicity(mo
     every_draw = every_draw.masked_fill(draws.unsqueeze(0) == targets.unsqueeze(1), float("-inf"))
     expected = torch.logsumexp(torch.cat([true_logits.unsqueeze(1), every_draw], dim=1), dim=1) - true_logits
     torch.testing.assert_close(got, expected)
+
+
+def test_a_vocabulary_file_that_is_not_utf8_names_the_line(tmp_path: Path) -> None:
+    path = tmp_path / "vocab.txt"
+    path.write_bytes(b"<S>\n</S>\n<UNK>\ncaf\xe9\n")
+    with pytest.raises(VocabularyError, match=r"vocab.txt:4: byte 0xe9 .* not UTF-8"):
+        Vocabulary.load(path)

@@ -39,7 +39,7 @@ class CorpusError(UsageError, ValueError):
     """A corpus the user has to fix (missing, empty, not UTF-8, nothing under the length limit)."""
 
 
-def _corpus_error(path: Path, where: int | str | None, message: str) -> CorpusError:
+def corpus_error(path: Path, where: int | str | None, message: str) -> CorpusError:
     """The error of :mod:`elmo_eval.readers.text` for a corpus file (not UTF-8, unreadable)."""
     return CorpusError(f"{path}:{where}: {message}" if where is not None else f"{path}: {message}")
 
@@ -83,7 +83,7 @@ def iter_file_sentences(path: Path, line_stride: int = 1, line_offset: int = 0
     Strict UTF-8: a bad byte is a :class:`CorpusError` naming the file and line, never a U+FFFD
     replacement that would enter the vocabulary as a word of its own (``caf\ufffd``).
     """
-    for line_number, line in iter_lines(path, _corpus_error):
+    for line_number, line in iter_lines(path, corpus_error):
         if (line_number - 1) % line_stride != line_offset:
             continue
         tokens = line.split()

@@ -15,6 +15,7 @@ import torch
 
 from elmo_eval.errors import UsageError
 from elmo_eval.io import atomic_write_text
+from elmo_eval.readers.text import iter_lines
 
 BOS = "<S>"
 EOS = "</S>"
@@ -24,6 +25,11 @@ SPECIALS = (BOS, EOS, UNK)
 
 class VocabularyError(UsageError, ValueError):
     """A malformed vocabulary file or a vocabulary that does not fit a model."""
+
+
+def _vocabulary_error(path: Path, where: int | str | None, message: str) -> VocabularyError:
+    """The error of :mod:`elmo_eval.readers.text` for a vocabulary file (not UTF-8, unreadable)."""
+    return VocabularyError(f"{path}:{where}: {message}" if where is not None else f"{path}: {message}")
 
 
 class Vocabulary:
@@ -37,7 +43,7 @@ class Vocabulary:
         index: dict[str, int] = {}
         for position, word in enumerate(words):
             if word in index:
-                raise VocabularyError(f"{source}, line {position + 1}: duplicate word {word!r} "
+                raise VocabularyError(f"{source}:{position + 1}: duplicate word {word!r} "
                                       f"(first on line {index[word] + 1})")
             index[word] = position
         self.words = words
@@ -79,12 +85,10 @@ class Vocabulary:
         if not path.is_file():
             raise VocabularyError(f"vocabulary file {path} does not exist")
         words = []
-        with open(path, encoding="utf-8") as handle:
-            for line_number, line in enumerate(handle, start=1):
-                word = line.rstrip("\n")
-                if not word.strip() or len(word.split()) != 1:
-                    raise VocabularyError(f"{path}, line {line_number}: expected exactly one word, got {line!r}")
-                words.append(word)
+        for line_number, word in iter_lines(path, _vocabulary_error):  # strict UTF-8, the bad byte's line
+            if not word.strip() or len(word.split()) != 1:
+                raise VocabularyError(f"{path}:{line_number}: expected exactly one word, got {word!r}")
+            words.append(word)
         if not words:
             raise VocabularyError(f"vocabulary file {path} is empty (expected one word per line, "
                                   f"starting with {', '.join(SPECIALS)})")
