@@ -165,3 +165,13 @@ def test_cli_counts_and_usage_errors(tmp_path: Path, capsys) -> None:
     assert "not empty" in capsys.readouterr().err
     assert main(["corpus", "build", str(tmp_path / "nope"), "--out", str(tmp_path / "x")]) == 2
     assert "does not exist" in capsys.readouterr().err
+
+
+def test_an_exclude_task_file_that_is_not_utf8_names_its_line(tmp_path):
+    """The task files whose sentences a corpus must not contain are read as strictly as the readers read them."""
+    from elmo_eval.corpus.exclude import ExcludeFileError
+
+    task = tmp_path / "test.txt"
+    task.write_bytes("EU B-ORG\n\ncaf\xe9 O\n".encode("latin-1"))
+    with pytest.raises(ExcludeFileError, match=r"test.txt:3: byte 0xe9"):
+        list(task_sentences(task))

@@ -12,12 +12,12 @@ between the task sets and our tokenizer (case, ``-LRB-`` vs ``(``, `` vs ").
 """
 from __future__ import annotations
 
-import gzip
 import re
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from elmo_eval.errors import UsageError
+from elmo_eval.readers.text import read_lines
 
 _LEAF = re.compile(r"\(\S+ ([^()\s]+)\)")
 _PTB_ESCAPES = {"-lrb-": "(", "-rrb-": ")", "-lsb-": "[", "-rsb-": "]", "-lcb-": "{", "-rcb-": "}",
@@ -33,12 +33,13 @@ def sentence_key(tokens: Iterable[str]) -> str:
 
 
 def _lines(path: Path) -> list[str]:
-    opener = gzip.open if path.suffix == ".gz" else open
-    try:
-        with opener(path, "rt", encoding="utf-8", errors="replace") as handle:
-            return handle.read().splitlines()
-    except OSError as error:
-        raise ExcludeFileError(f"cannot read task file {path}: {error}") from None
+    """The task file's lines (``.gz`` too), strictly UTF-8 like every reader: a bad byte names its line."""
+    return read_lines(path, _exclude_error)
+
+
+def _exclude_error(path: Path, where: int | str | None, message: str) -> ExcludeFileError:
+    return ExcludeFileError(f"task file {path}:{where}: {message}" if where is not None
+                            else f"task file {path}: {message}")
 
 
 def task_sentences(path: str | Path) -> Iterator[list[str]]:
