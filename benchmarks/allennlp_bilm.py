@@ -123,3 +123,15 @@ def load_allennlp_bilm(path: str | Path) -> type:
             del sys.modules[name]
     _LOADED[str(root)] = elmo._ElmoBiLm
     return elmo._ElmoBiLm
+
+
+def allennlp_version(path: str | Path) -> str:
+    """The version in the checkout's ``allennlp/version.py`` (``"unknown"`` if it cannot be read)."""
+    import re
+
+    try:
+        text = (_package_root(path) / "allennlp" / "version.py").read_text(encoding="utf-8")
+    except OSError:
+        return "unknown"
+    parts = [re.search(rf'^_{name}\s*=\s*"([^"]*)"', text, re.MULTILINE) for name in ("MAJOR", "MINOR", "PATCH")]
+    return ".".join(part.group(1) for part in parts) if all(parts) else "unknown"
