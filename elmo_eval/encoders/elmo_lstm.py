@@ -120,12 +120,12 @@ def run_lstm_layers(layers: list[LstmProjectionLayer], inputs: torch.Tensor, mas
     # One matmul for the input part of every gate at every step.
     # Time-major [K, T, B, 4C] so each step's slice is a contiguous matrix per direction.
     time_major = inputs.transpose(1, 2).reshape(n_dirs, steps * batch, input_dim)
-    input_gates = torch.baddbmm(gate_bias, time_major, input_weight).reshape(n_dirs, steps, batch, 4 * cell_dim)
-    if custom_backward and torch.is_grad_enabled() and any(t.requires_grad for t in (input_gates, h, c, state_weight,
-                                                                   projection_weight)):
+    if custom_backward and torch.is_grad_enabled() and any(
+            t.requires_grad for t in (time_major, input_weight, gate_bias, h, c, state_weight, projection_weight)):
         # training: same loop, hand-written backward (weight gradients in one matmul over all steps)
-        return _with_final_state(LstmRecurrence.apply(input_gates, h, c, state_weight, projection_weight,
-                                                      mask.bool(), cell_clip, proj_clip))
+        return _with_final_state(LstmRecurrence.apply(time_major, input_weight, gate_bias, h, c, state_weight,
+                                                      projection_weight, mask.bool(), cell_clip, proj_clip))
+    input_gates = torch.baddbmm(gate_bias, time_major, input_weight).reshape(n_dirs, steps, batch, 4 * cell_dim)
     # unbind once: indexing input_gates[:, t] inside the loop makes autograd build (and zero-fill)
     # a full-size gradient buffer at every step, quadratic in the sentence length when training.
     step_gates = input_gates.unbind(1)
