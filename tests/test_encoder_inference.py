@@ -103,3 +103,51 @@ def test_char_cnn_blocked_max_matches_the_training_path(monkeypatch):
     assert graph.requires_grad
     with torch.no_grad():
         torch.testing.assert_close(cnn(ids), graph.detach(), rtol=0, atol=1e-6)
+
+
+@pytest.fixture
+def two_threads(monkeypatch):
+    """torch with 2 threads and the direction threads used at any size; the thread count restored after."""
+    monkeypatch.setattr(lstm_inference, "PARALLEL_MIN_WORK", 0)
+    before = torch.get_num_threads()
+    torch.set_num_threads(2)
+    yield
+    torch.set_num_threads(before)
+
+
+@pytest.mark.parametrize("mask_kind", ["all_valid", "padded"])
+@pytest.mark.parametrize("inference_mode", [False, True])
+def test_directions_on_their_own_threads_match_one_loop(two_threads, mask_kind, inference_mode):
+    layers, inputs, h0, c0 = _setup(torch.float64)
+    mask = _mask(mask_kind)
+    step_valid = None if mask.all() else mask.t().reshape(7, 1, 1, 4)
+    args = (inference_weights(layers), inputs.detach().permute(0, 3, 2, 1).contiguous(), step_valid,
+            h0.detach().transpose(1, 2).contiguous(), c0.detach().transpose(1, 2).contiguous(), CLIP, CLIP)
+    with torch.inference_mode(inference_mode), torch.no_grad():
+        one_loop = run_layers_feature_major(*args)
+        threaded = lstm_inference.run_layers(*args)
+    for a, b in zip(threaded, one_loop):
+        torch.testing.assert_close(a, b, rtol=0, atol=1e-12)
+    assert torch.get_num_threads() == 2
+
+
+def test_an_error_in_a_direction_thread_reaches_the_caller(two_threads, monkeypatch):
+    layers, inputs, h0, c0 = _setup(torch.float32)
+
+    def failing(*args, **kwargs):
+        raise ValueError("boom")
+
+    monkeypatch.setattr(lstm_inference, "run_layers_feature_major", failing)
+    with pytest.raises(ValueError, match="boom"), torch.no_grad():
+        lstm_inference.run_layers(inference_weights(layers), inputs.detach().permute(0, 3, 2, 1).contiguous(), None,
+                                  h0.detach().transpose(1, 2).contiguous(), c0.detach().transpose(1, 2).contiguous(),
+                                  CLIP, CLIP)
+    assert torch.get_num_threads() == 2
+
+
+def test_bilm_with_two_threads_matches_one(two_threads):
+    bilm = ElmoBiLM.from_options(TINY_OPTIONS, seed=5)
+    sentences = [["a", "short", "one"], ["and", "a", "somewhat", "longer", "sentence", "here"]]
+    threaded = bilm.embed(sentences)[0]
+    torch.set_num_threads(1)
+    torch.testing.assert_close(threaded, bilm.embed(sentences)[0], rtol=0, atol=1e-6)

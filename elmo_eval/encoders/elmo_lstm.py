@@ -30,7 +30,7 @@ import math
 import torch
 from torch import nn
 
-from elmo_eval.encoders.lstm_inference import InferenceWeights, inference_weights, run_layers_feature_major
+from elmo_eval.encoders.lstm_inference import InferenceWeights, inference_weights, run_layers
 from elmo_eval.encoders.lstm_recurrence import LstmRecurrence
 
 # TensorFlow's LSTMCell adds this to the forget gate; it is not in the weights file.
@@ -292,7 +292,7 @@ class ElmoLstm(nn.Module):
         # [2, D, T, B]: forward input, and backward input reversed within each row's length.
         layer_input = torch.stack([inputs, _gather_time(inputs, reverse_index)]).permute(0, 3, 2, 1).contiguous()
         for index in range(self.num_layers):
-            outputs, h, c = run_layers_feature_major(
+            outputs, h, c = run_layers(
                 self._inference_weights(index), layer_input, step_valid, h0[index].transpose(1, 2).contiguous(),
                 c0[index].transpose(1, 2).contiguous(), self.cell_clip, self.proj_clip)
             output = outputs.permute(1, 2, 0, 3)  # [2, P, T, B]
