@@ -51,6 +51,7 @@ from pathlib import Path
 
 import torch
 
+import elmo_eval
 from elmo_eval.cache import LayerCache
 from elmo_eval.encoders import ElmoBiLM, batch_to_char_ids, export_official
 from elmo_eval.encoders.char_ids import BOS_IDS, EOS_IDS
@@ -323,6 +324,8 @@ def where_time_goes(call, parts: list[tuple[str, object, str]], flops: dict[str,
 
 def lstm_matmul_shapes(bilm: ElmoBiLM, batch_size: int, steps: int, repeats: int = 3) -> dict:
     """The three matmuls of our LSTM (depth 0 weights, both directions) timed alone at this batch size."""
+    if not hasattr(bilm.lstm, "_inference_weights"):  # an elmo_eval without the feature-major loop
+        return {}
     from elmo_eval.encoders.lstm_inference import chunk_steps
 
     weights = bilm.lstm._inference_weights(0)
@@ -456,6 +459,7 @@ def against_allennlp(args) -> int:
                 "Tokens exclude the <S>/</S> the models add, whose work is in the analytic FLOPs per token. "
                 "Both models start every call from a zero LSTM state.",
         "tokens_per_sentence": TOKENS_PER_SENTENCE, "rounds": args.rounds,
+        "elmo_eval": {"package": str(Path(elmo_eval.__file__).parent), "label": args.label},
     }
     with tempfile.TemporaryDirectory() as tmp:
         random_model = ElmoBiLM.from_options(FULL_OPTIONS, seed=0)
@@ -542,6 +546,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sweep", type=_int_list, default=[256],
                         help="with --against-allennlp: batch sizes for ours only (default 256; '' for none)")
     parser.add_argument("--rounds", type=int, default=5, help="with --against-allennlp: paired rounds (default 5)")
+    parser.add_argument("--label", default="", help="with --against-allennlp: a note stored in the JSON "
+                        "(e.g. which elmo_eval was measured)")
     args = parser.parse_args(argv)
     if args.against_allennlp:
         return against_allennlp(args)
