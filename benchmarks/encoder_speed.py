@@ -1,9 +1,10 @@
-"""Encoder throughput: our biLM vs a straightforward reference, cache reads, and the FLOP-rate bound.
+"""Encoder throughput: our biLM side by side with AllenNLP's, with a straightforward reference,
+cache reads, and the FLOP-rate bound.
 
-Run: ``python benchmarks/encoder_speed.py [--quick]`` (torch with 2 threads). Writes
-``results/benchmarks/encoder_speed.json``.
-
-Measures, on batches of sentences x 20 tokens:
+Run: ``python benchmarks/encoder_speed.py --against-allennlp PATH`` for the comparison with
+AllenNLP (below), or ``python benchmarks/encoder_speed.py [--quick]`` for the rest (torch with 2
+threads; writes ``results/benchmarks/encoder_speed.json``), which measures, on batches of
+sentences x 20 tokens:
   - tokens/s of :class:`ElmoBiLM` for the full-size architecture (random weights written
     in the official layout with ``export_official`` and loaded back) and for the fixture
     model when ``../shared`` is present;
@@ -13,6 +14,28 @@ Measures, on batches of sentences x 20 tokens:
   - reading the layers from a :class:`LayerCache` vs recomputing them, as a ratio;
   - the analytic floating-point work per token, this machine's matmul GFLOP/s in the same
     run, and the achieved fraction; and a sweep over batch sizes.
+
+``--against-allennlp PATH`` (PATH: a source checkout of AllenNLP 2.x, e.g. an extracted
+``github.com/allenai/allennlp``; its bi-LM modules are imported from there by
+``benchmarks/allennlp_bilm.py``, which documents the stand-ins it registers for AllenNLP's heavy
+imports; no AllenNLP code is in this repository). Both models load the same random full-size
+weights (the original ``2x4096_512_2048cnn_2xhighway`` layout, written once to a temporary
+directory in the official format). For each thread count (``--threads``, default 1 and 2) and
+batch size (``--batch-sizes``, default 32 and 128 sentences x 20 tokens):
+  - agreement: max |ours - AllenNLP| per layer (``<S>``/``</S>`` positions included);
+  - ``--rounds`` paired rounds, interleaved (AllenNLP, ours, a 2048^3 matmul; the order of the
+    two models alternates between rounds): tokens/s of each, the ratio per round (median and
+    spread), and ours as a fraction of the matmul rate measured in the same round. Times are
+    wall clock; CPU time (``time.process_time``) is recorded too, since on a shared machine it is
+    less disturbed by other processes (at 1 thread it is the better estimate of the work done);
+  - where the time goes, for both models: one profiled forward (``torch.profiler``), each
+    operator's self time attributed to the part it ran in (char CNN convolutions, highway, the
+    rest of the char CNN, LSTM, the rest) and split into matmul and other operators, with the
+    analytic work of each part and its achieved GFLOP/s; and, for ours, the three matmul shapes
+    of the LSTM (input product, per-step gate product, projection) timed alone.
+``--sweep`` adds batch sizes measured for ours only (for the best fraction of the matmul rate).
+Writes ``results/benchmarks/encoder_vs_allennlp.json`` (with the load average before, during and
+after). Without ``--against-allennlp`` the AllenNLP comparison is skipped, with that reason printed.
 """
 from __future__ import annotations
 
@@ -28,6 +51,7 @@ from pathlib import Path
 
 import torch
 
+import elmo_eval
 from elmo_eval.cache import LayerCache
 from elmo_eval.encoders import ElmoBiLM, batch_to_char_ids, export_official
 from elmo_eval.encoders.char_ids import BOS_IDS, EOS_IDS
@@ -191,11 +215,343 @@ def cache_vs_recompute(bilm, n_sentences: int, repeats: int, workdir: Path) -> d
             "preloaded_read_speedup_vs_recompute": recompute["min_s"] / read_preloaded["min_s"]}
 
 
+# ---------------------------------------------------------------------------- against AllenNLP
+AGREEMENT_BOUND = 1e-5
+# Operators whose self time counts as matmul time in the breakdown (the convolutions included).
+_MATMUL_OPERATORS = {"mm", "addmm", "addmm_", "bmm", "baddbmm", "baddbmm_", "matmul", "linear", "_mkl_linear"}
+
+
+def _is_matmul(name: str) -> bool:
+    operator = name.split("::")[-1]
+    return operator in _MATMUL_OPERATORS or "conv" in operator
+
+
+def _timed(fn) -> tuple[float, float]:
+    """``(wall seconds, CPU seconds of this process)`` of one call."""
+    wall, cpu = time.perf_counter(), time.process_time()
+    fn()
+    return time.perf_counter() - wall, time.process_time() - cpu
+
+
+def _spread(values: list[float]) -> dict:
+    return {"median": statistics.median(values), "min": min(values), "max": max(values),
+            "per_round": [round(v, 4) for v in values]}
+
+
+def _matmul_round(size: int = 2048, repeats: int = 2) -> tuple[float, float]:
+    """Best-of-``repeats`` ``(wall, CPU)`` GFLOP/s of a square float32 matmul, at the current thread count."""
+    a, b = torch.randn(size, size), torch.randn(size, size)
+    torch.mm(a, b)
+    times = [_timed(lambda: torch.mm(a, b)) for _ in range(repeats)]
+    work = 2 * size ** 3 / 1e9
+    return work / min(t[0] for t in times), work / min(t[1] for t in times)
+
+
+class _Labelled:
+    """Wraps methods in ``torch.profiler.record_function(label)`` while active (benchmark only)."""
+
+    def __init__(self, parts: list[tuple[str, object, str]]):
+        self.parts, self.saved = parts, []
+
+    def __enter__(self):
+        for label, owner, name in self.parts:
+            original = getattr(owner, name)
+
+            def wrapper(*args, _original=original, _label=label, **kwargs):
+                with torch.profiler.record_function(_label):
+                    return _original(*args, **kwargs)
+            self.saved.append((owner, name, name in vars(owner), vars(owner).get(name)))
+            setattr(owner, name, wrapper)
+        return self
+
+    def __exit__(self, *exc):
+        for owner, name, had, value in reversed(self.saved):
+            if had:
+                setattr(owner, name, value)
+            else:
+                delattr(owner, name)
+        self.saved.clear()
+
+
+PART_NAMES = ("char CNN convolutions", "highway", "char CNN rest", "LSTM", "rest")
+
+
+def _ours_parts(bilm: ElmoBiLM) -> list[tuple[str, object, str]]:
+    cnn = bilm.char_cnn
+    return [("char CNN convolutions", cnn, "_filter_features"), ("highway", cnn.highway, "forward"),
+            ("char CNN rest", cnn, "forward"), ("LSTM", bilm.lstm, "forward")]
+
+
+def _allennlp_parts(model) -> list[tuple[str, object, str]]:
+    embedder = model._token_embedder
+    return ([("char CNN convolutions", conv, "forward") for conv in embedder._convolutions]
+            + [("highway", embedder._highways, "forward"), ("char CNN rest", embedder, "forward"),
+               ("LSTM", model._elmo_lstm, "forward")])
+
+
+def part_flops(options: dict, positions: int) -> dict[str, float]:
+    """Analytic work of each part for ``positions`` sequence positions (boundaries included)."""
+    work = flops_per_position(options)
+    return {"char CNN convolutions": work["char_cnn_conv"] * positions, "highway": work["highway"] * positions,
+            "char CNN rest": work["projection"] * positions, "LSTM": work["lstm"] * positions, "rest": 0.0}
+
+
+def where_time_goes(call, parts: list[tuple[str, object, str]], flops: dict[str, float]) -> dict:
+    """One profiled call: each operator's self time in the part it ran in, as matmul or other time."""
+    seconds = {(part, kind): 0.0 for part in PART_NAMES for kind in ("matmul", "other")}
+    labels = {label for label, _, _ in parts}
+    with _Labelled(parts), torch.profiler.profile(activities=[torch.profiler.ProfilerActivity.CPU]) as profile:
+        wall, cpu = _timed(call)
+    for event in profile.events():
+        part, parent = (event.name, None) if event.name in labels else ("rest", event.cpu_parent)
+        while parent is not None:
+            if parent.name in labels:
+                part = parent.name
+                break
+            parent = parent.cpu_parent
+        kind = "matmul" if _is_matmul(event.name) and event.name not in labels else "other"
+        seconds[(part, kind)] += event.self_cpu_time_total / 1e6
+    profiled = sum(seconds.values())
+    rows = {}
+    for part in PART_NAMES:
+        total = seconds[(part, "matmul")] + seconds[(part, "other")]
+        rows[part] = {"seconds": total, "share": total / profiled if profiled else 0.0,
+                      "matmul_seconds": seconds[(part, "matmul")], "other_seconds": seconds[(part, "other")],
+                      "analytic_gflop": flops[part] / 1e9,
+                      "gflops_per_s": flops[part] / total / 1e9 if total and flops[part] else None}
+    return {"wall_s": wall, "cpu_s": cpu, "profiled_s": profiled, "parts": rows}
+
+
+def lstm_matmul_shapes(bilm: ElmoBiLM, batch_size: int, steps: int, repeats: int = 3) -> dict:
+    """The three matmuls of our LSTM (depth 0 weights, both directions) timed alone at this batch size."""
+    if not hasattr(bilm.lstm, "_inference_weights"):  # an elmo_eval without the feature-major loop
+        return {}
+    from elmo_eval.encoders.lstm_inference import chunk_steps
+
+    weights = bilm.lstm._inference_weights(0)
+    n_dirs, gates_dim, input_dim = weights.input_t.shape
+    proj_dim, cell_dim = weights.projection_t.shape[1:]
+    columns = chunk_steps(batch_size, steps) * batch_size
+    x = torch.randn(n_dirs, input_dim, columns)
+    h, m = torch.randn(n_dirs, proj_dim, batch_size), torch.randn(n_dirs, cell_dim, batch_size)
+    gates_in = torch.randn(n_dirs, gates_dim, batch_size)
+    shapes = {
+        "input product (a chunk of steps)": (lambda: torch.baddbmm(weights.bias, weights.input_t, x),
+                                             2 * n_dirs * gates_dim * input_dim * columns, columns // batch_size),
+        "gate product (one step)": (lambda: torch.baddbmm(gates_in, weights.state_t, h),
+                                    2 * n_dirs * gates_dim * proj_dim * batch_size, 1),
+        "projection (one step)": (lambda: torch.bmm(weights.projection_t, m),
+                                  2 * n_dirs * proj_dim * cell_dim * batch_size, 1),
+    }
+    result = {}
+    with torch.no_grad():
+        for name, (fn, flops, steps_covered) in shapes.items():
+            fn()
+            times = [_timed(fn) for _ in range(repeats)]
+            wall, cpu = statistics.median(t[0] for t in times), statistics.median(t[1] for t in times)
+            result[name] = {"steps_covered": steps_covered, "wall_ms": wall * 1e3, "cpu_ms": cpu * 1e3,
+                            "gflops_per_s_wall": flops / wall / 1e9, "gflops_per_s_cpu": flops / cpu / 1e9}
+    return result
+
+
+def layer_agreement(ours: ElmoBiLM, theirs, char_ids: torch.Tensor) -> list[float]:
+    """Max |ours - AllenNLP| per layer over ``[B, T+2, 2P]`` (boundaries included; padding is 0 in both)."""
+    with torch.no_grad():
+        theirs._elmo_lstm.reset_states()
+        activations = theirs(char_ids)
+        layers, mask = ours.forward_with_boundaries(char_ids)
+    if not torch.equal(activations["mask"], mask):
+        raise AssertionError("the masks differ")
+    return [(layers[:, k] - theirs_layer).abs().max().item()
+            for k, theirs_layer in enumerate(activations["activations"])]
+
+
+def side_by_side(ours: ElmoBiLM, theirs, batch_size: int, rounds: int, per_token: float) -> dict:
+    """Paired, interleaved rounds of AllenNLP's bi-LM and ours on the same batch (see the module docstring)."""
+    char_ids = batch_to_char_ids(make_sentences(batch_size, TOKENS_PER_SENTENCE, seed=batch_size))
+    tokens = batch_size * TOKENS_PER_SENTENCE
+
+    def run_theirs():
+        theirs._elmo_lstm.reset_states()  # AllenNLP's ElmoLstm is stateful; ours is not: both from zero
+        theirs(char_ids)
+
+    diffs = layer_agreement(ours, theirs, char_ids)  # also the warm-up call of each
+    times: dict[str, list[tuple[float, float]]] = {"allennlp": [], "ours": []}
+    matmul: list[tuple[float, float]] = []
+    loads = []
+    with torch.no_grad():
+        for index in range(rounds):
+            order = [("allennlp", run_theirs), ("ours", lambda: ours(char_ids))]
+            for name, fn in order if index % 2 == 0 else reversed(order):
+                times[name].append(_timed(fn))
+            matmul.append(_matmul_round())
+            loads.append(os.getloadavg()[0])
+    row: dict = {"batch_size": batch_size, "tokens": tokens, "threads": torch.get_num_threads(),
+                 "max_abs_diff_per_layer": diffs, "agrees_within_1e-5": max(diffs) <= AGREEMENT_BOUND,
+                 "loadavg_1min_per_round": loads}
+    for clock, index in (("wall", 0), ("cpu", 1)):
+        mine, other = [t[index] for t in times["ours"]], [t[index] for t in times["allennlp"]]
+        achieved = [tokens * per_token / t / 1e9 for t in mine]
+        rates = [m[index] for m in matmul]
+        row[clock] = {
+            "allennlp_tokens_per_s": tokens / statistics.median(other),
+            "ours_tokens_per_s": tokens / statistics.median(mine),
+            "ratio_ours_over_allennlp": _spread([a / b for a, b in zip(other, mine)]),
+            "ours_achieved_gflops": _spread(achieved),
+            "matmul_gflops": _spread(rates),
+            "ours_fraction_of_matmul_rate": _spread([a / r for a, r in zip(achieved, rates)]),
+            "allennlp_seconds": other, "ours_seconds": mine,
+        }
+    return row
+
+
+def ours_only(ours: ElmoBiLM, batch_size: int, rounds: int, per_token: float) -> dict:
+    """Our tokens/s and fraction of the matmul rate (interleaved with it) at one more batch size."""
+    char_ids = batch_to_char_ids(make_sentences(batch_size, TOKENS_PER_SENTENCE, seed=batch_size))
+    tokens = batch_size * TOKENS_PER_SENTENCE
+    with torch.no_grad():
+        ours(char_ids)
+        runs = [(_timed(lambda: ours(char_ids)), _matmul_round()) for _ in range(rounds)]
+    row: dict = {"batch_size": batch_size, "tokens": tokens, "threads": torch.get_num_threads()}
+    for clock, index in (("wall", 0), ("cpu", 1)):
+        achieved = [tokens * per_token / run[index] / 1e9 for run, _ in runs]
+        row[clock] = {"ours_tokens_per_s": tokens / statistics.median(run[index] for run, _ in runs),
+                      "ours_fraction_of_matmul_rate": _spread([a / m[index] for a, (_, m) in zip(achieved, runs)])}
+    return row
+
+
+def _format_row(row: dict, clock: str) -> str:
+    data = row[clock]
+    ratio, fraction = data["ratio_ours_over_allennlp"], data["ours_fraction_of_matmul_rate"]
+    diffs = " ".join(f"{d:.1e}" for d in row["max_abs_diff_per_layer"])
+    return (f"{row['threads']:>7} {row['batch_size']:>3}x{TOKENS_PER_SENTENCE} {clock:>4} "
+            f"{data['allennlp_tokens_per_s']:>9.0f} {data['ours_tokens_per_s']:>9.0f} "
+            f"{ratio['median']:>6.2f}x [{ratio['min']:.2f}, {ratio['max']:.2f}] "
+            f"{100 * fraction['median']:>5.0f}% [{100 * fraction['min']:.0f}, {100 * fraction['max']:.0f}]  {diffs}")
+
+
+def _format_breakdown(name: str, breakdown: dict) -> list[str]:
+    lines = [f"  {name}: profiled forward {breakdown['wall_s']:.2f} s wall"]
+    for part, data in breakdown["parts"].items():
+        rate = f"{data['gflops_per_s']:6.1f} GFLOP/s (analytic work)" if data["gflops_per_s"] else ""
+        lines.append(f"    {part:<22} {data['seconds']:7.2f} s {100 * data['share']:5.1f}%  matmul "
+                     f"{data['matmul_seconds']:6.2f} s, other {data['other_seconds']:6.2f} s  {rate}")
+    return lines
+
+
+def against_allennlp(args) -> int:
+    from allennlp_bilm import allennlp_version, load_allennlp_bilm
+
+    try:
+        allennlp_bilm = load_allennlp_bilm(args.against_allennlp)
+    except (OSError, ImportError, RuntimeError) as error:
+        print(f"cannot import AllenNLP's bi-LM from {args.against_allennlp}: {error}")
+        return 2
+    began = time.perf_counter()
+    report: dict = {
+        "machine": {"python": platform.python_version(), "torch": torch.__version__, "cpu_count": os.cpu_count(),
+                    "cpu_capability": torch.backends.cpu.get_cpu_capability(), "loadavg_at_start": os.getloadavg()},
+        "allennlp": {"source": str(Path(args.against_allennlp).resolve()),
+                     "version": allennlp_version(args.against_allennlp), "module": "allennlp.modules.elmo._ElmoBiLm"},
+        "note": "Paired rounds, interleaved (AllenNLP, ours, then a 2048^3 matmul; the models' order alternates). "
+                "Ratios and fractions are per round (median [min, max]); 'wall' is wall-clock time, 'cpu' this "
+                "process's CPU time (less disturbed by other jobs on a shared machine; at 2 threads it sums both). "
+                "Tokens exclude the <S>/</S> the models add, whose work is in the analytic FLOPs per token. "
+                "Both models start every call from a zero LSTM state.",
+        "tokens_per_sentence": TOKENS_PER_SENTENCE, "rounds": args.rounds,
+        "elmo_eval": {"package": str(Path(elmo_eval.__file__).parent), "label": args.label},
+    }
+    with tempfile.TemporaryDirectory() as tmp:
+        random_model = ElmoBiLM.from_options(FULL_OPTIONS, seed=0)
+        options_path, weights_path = export_official(random_model, Path(tmp) / "full")
+        del random_model
+        ours = ElmoBiLM.from_official(options_path, weights_path)
+        theirs = allennlp_bilm(str(options_path), str(weights_path)).eval()
+    work = flops_per_position(FULL_OPTIONS)
+    per_token = work["total"] * (TOKENS_PER_SENTENCE + 2) / TOKENS_PER_SENTENCE
+    report["full_size"] = {"options": FULL_OPTIONS, "flops_per_position": work,
+                           "flops_per_token_incl_boundaries": per_token,
+                           "parameters": sum(p.numel() for p in ours.parameters())}
+    header = (f"{'threads':>7} {'batch':>6} {'clock':>4} {'AllenNLP':>9} {'ours':>9} {'ratio [min, max]':>20} "
+              f"{'% of matmul [min, max]':>22}  max |diff| per layer (tokens/s)")
+    side, sweep, breakdowns = [], [], []
+    for threads in args.threads:
+        torch.set_num_threads(threads)
+        for batch_size in args.batch_sizes:
+            row = side_by_side(ours, theirs, batch_size, args.rounds, per_token)
+            side.append(row)
+            print(header if len(side) == 1 else "", end="\n" if len(side) == 1 else "")
+            print(_format_row(row, "wall") + "\n" + _format_row(row, "cpu"), flush=True)
+        for batch_size in args.sweep:
+            row = ours_only(ours, batch_size, args.rounds, per_token)
+            sweep.append(row)
+            print(f"{threads:>7} {batch_size:>3}x{TOKENS_PER_SENTENCE} ours only: "
+                  f"{row['wall']['ours_tokens_per_s']:.0f} tokens/s wall, {row['cpu']['ours_tokens_per_s']:.0f} CPU; "
+                  f"{100 * row['wall']['ours_fraction_of_matmul_rate']['median']:.0f}% of the matmul rate wall, "
+                  f"{100 * row['cpu']['ours_fraction_of_matmul_rate']['median']:.0f}% CPU", flush=True)
+        for batch_size in args.batch_sizes:
+            char_ids = batch_to_char_ids(make_sentences(batch_size, TOKENS_PER_SENTENCE, seed=batch_size))
+            flops = part_flops(FULL_OPTIONS, batch_size * (TOKENS_PER_SENTENCE + 2))
+            with torch.no_grad():
+                theirs._elmo_lstm.reset_states()
+                entry = {"threads": threads, "batch_size": batch_size,
+                         "allennlp": where_time_goes(lambda ids=char_ids: theirs(ids), _allennlp_parts(theirs), flops),
+                         "ours": where_time_goes(lambda ids=char_ids: ours(ids), _ours_parts(ours), flops),
+                         "ours_lstm_matmul_shapes": lstm_matmul_shapes(ours, batch_size, TOKENS_PER_SENTENCE + 2)}
+            breakdowns.append(entry)
+            print(f"where the time goes, {threads} thread(s), {batch_size}x{TOKENS_PER_SENTENCE}:")
+            for name in ("allennlp", "ours"):
+                print("\n".join(_format_breakdown(name, entry[name])))
+            for name, data in entry["ours_lstm_matmul_shapes"].items():
+                print(f"    ours, LSTM {name:<32} {data['gflops_per_s_wall']:6.1f} GFLOP/s wall, "
+                      f"{data['gflops_per_s_cpu']:6.1f} CPU")
+    report["side_by_side"], report["ours_only_sweep"], report["where_the_time_goes"] = side, sweep, breakdowns
+    targets = {}
+    for threads in args.threads:
+        rows = [r for r in side if r["threads"] == threads]
+        best = max([r["wall"]["ours_fraction_of_matmul_rate"]["median"] for r in rows]
+                   + [r["wall"]["ours_fraction_of_matmul_rate"]["median"] for r in sweep if r["threads"] == threads])
+        best_cpu = max([r["cpu"]["ours_fraction_of_matmul_rate"]["median"] for r in rows]
+                       + [r["cpu"]["ours_fraction_of_matmul_rate"]["median"] for r in sweep if r["threads"] == threads])
+        for row in rows:
+            key = f"{threads} thread(s), {row['batch_size']}x{TOKENS_PER_SENTENCE}"
+            targets[f"{key}: ratio >= 1.5 (wall, median)"] = row["wall"]["ratio_ours_over_allennlp"]["median"] >= 1.5
+            targets[f"{key}: ratio >= 1.5 (CPU, median)"] = row["cpu"]["ratio_ours_over_allennlp"]["median"] >= 1.5
+            targets[f"{key}: every layer within 1e-5"] = row["agrees_within_1e-5"]
+        targets[f"{threads} thread(s): best fraction of the matmul rate >= 0.8 (wall, median)"] = best >= 0.8
+        targets[f"{threads} thread(s): best fraction of the matmul rate >= 0.8 (CPU, median)"] = best_cpu >= 0.8
+    report["targets"] = targets
+    print("targets:")
+    for name, met in targets.items():
+        print(f"  {'met    ' if met else 'NOT met'}  {name}")
+    report["loadavg_at_end"] = os.getloadavg()
+    report["total_run_s"] = time.perf_counter() - began
+    out = Path(args.output or PROJECT_ROOT / "results" / "benchmarks" / "encoder_vs_allennlp.json")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+    print(f"wrote {out} ({report['total_run_s']:.0f} s)")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fewer repeats and batch sizes")
-    parser.add_argument("--output", default=str(PROJECT_ROOT / "results" / "benchmarks" / "encoder_speed.json"))
+    parser.add_argument("--output", default=None, help="the JSON written (default: results/benchmarks/"
+                        "encoder_speed.json, or encoder_vs_allennlp.json with --against-allennlp)")
+    parser.add_argument("--against-allennlp", metavar="PATH", default=None,
+                        help="a source checkout of AllenNLP 2.x: compare with its bi-LM side by side")
+    parser.add_argument("--threads", type=_int_list, default=[1, 2], help="with --against-allennlp (default 1,2)")
+    parser.add_argument("--batch-sizes", type=_int_list, default=[32, 128],
+                        help="with --against-allennlp: sentences per batch (default 32,128)")
+    parser.add_argument("--sweep", type=_int_list, default=[256],
+                        help="with --against-allennlp: batch sizes for ours only (default 256; '' for none)")
+    parser.add_argument("--rounds", type=int, default=5, help="with --against-allennlp: paired rounds (default 5)")
+    parser.add_argument("--label", default="", help="with --against-allennlp: a note stored in the JSON "
+                        "(e.g. which elmo_eval was measured)")
     args = parser.parse_args(argv)
+    if args.against_allennlp:
+        return against_allennlp(args)
+    args.output = args.output or str(PROJECT_ROOT / "results" / "benchmarks" / "encoder_speed.json")
     torch.set_num_threads(2)
     torch.manual_seed(0)
     repeats = 1 if args.quick else 2
@@ -281,7 +637,12 @@ def main(argv: list[str] | None = None) -> int:
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
     print(f"wrote {out} ({report['total_run_s']:.0f} s)")
+    print("AllenNLP comparison skipped: pass --against-allennlp PATH (a source checkout of AllenNLP 2.x)")
     return 0
+
+
+def _int_list(text: str) -> list[int]:
+    return [int(part) for part in text.split(",") if part.strip()]
 
 
 if __name__ == "__main__":

@@ -112,16 +112,17 @@ def test_second_backward_is_refused_with_a_clear_message():
 def test_buffers_do_not_alias_the_callers_tensors():
     """The backward reuses its own buffers in place; the caller's inputs and gradients stay intact."""
     torch.manual_seed(0)
-    gates = torch.randn(2, 3, 4, 16, requires_grad=True)
+    inputs, input_weight = torch.randn(2, 12, 3, requires_grad=True), torch.randn(2, 3, 16, requires_grad=True)
+    bias = torch.randn(2, 1, 16, requires_grad=True)
     h0, c0 = torch.randn(2, 4, 2, requires_grad=True), torch.randn(2, 4, 4, requires_grad=True)
     state_weight = torch.randn(2, 2, 16, requires_grad=True)
     projection_weight = torch.randn(2, 4, 2, requires_grad=True)
-    saved = [t.detach().clone() for t in (gates, h0, c0, state_weight, projection_weight)]
-    out, h, c = LstmRecurrence.apply(gates, h0, c0, state_weight, projection_weight,
-                                     torch.ones(4, 3, dtype=torch.bool), None, None)
+    tensors = (inputs, input_weight, bias, h0, c0, state_weight, projection_weight)
+    saved = [t.detach().clone() for t in tensors]
+    out, h, c = LstmRecurrence.apply(*tensors, torch.ones(4, 3, dtype=torch.bool), None, None)
     grad_h = torch.randn_like(h)
     grad_h_copy = grad_h.clone()
     torch.autograd.backward([out.sum(), h], [None, grad_h])
     assert torch.equal(grad_h, grad_h_copy)
-    for tensor, copy in zip((gates, h0, c0, state_weight, projection_weight), saved):
+    for tensor, copy in zip(tensors, saved):
         assert torch.equal(tensor.detach(), copy)

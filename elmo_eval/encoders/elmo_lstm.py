@@ -9,10 +9,13 @@ state ``(h [P], c [C])`` and input ``x_t``::
     h = clip((sigmoid(o) * tanh(c)) @ W_P, proj_clip)
     output = h (+ x_t for layer >= 1)          # the recurrent state stays the un-added h
 
-``x @ W_x`` is computed for all timesteps in one matmul; only ``h @ W_h`` runs
-inside the time loop. Padding is never fed: a row's state is frozen after its
-last real step and its outputs there are 0; the backward stack reads each
-sentence reversed within its own length.
+``x @ W_x`` is computed outside the time loop (for all timesteps in one matmul when
+training; in chunks of steps without a graph); only ``h @ W_h`` runs inside it. Without a
+graph (``torch.no_grad()`` or frozen weights) :meth:`ElmoLstm.forward` runs the feature-major
+loop of :mod:`elmo_eval.encoders.lstm_inference` (same numbers up to float rounding, faster).
+
+Padding is never fed: a row's state is frozen after its last real step and its outputs
+there are 0; the backward stack reads each sentence reversed within its own length.
 
 Stateless by default (zero initial state per call). ``stateful=True`` follows
 AllenNLP: the final ``(h, c)`` of every layer and direction is kept per batch
@@ -27,6 +30,7 @@ import math
 import torch
 from torch import nn
 
+from elmo_eval.encoders.lstm_inference import InferenceWeights, inference_weights, run_layers
 from elmo_eval.encoders.lstm_recurrence import LstmRecurrence
 
 # TensorFlow's LSTMCell adds this to the forget gate; it is not in the weights file.
@@ -116,12 +120,12 @@ def run_lstm_layers(layers: list[LstmProjectionLayer], inputs: torch.Tensor, mas
     # One matmul for the input part of every gate at every step.
     # Time-major [K, T, B, 4C] so each step's slice is a contiguous matrix per direction.
     time_major = inputs.transpose(1, 2).reshape(n_dirs, steps * batch, input_dim)
-    input_gates = torch.baddbmm(gate_bias, time_major, input_weight).reshape(n_dirs, steps, batch, 4 * cell_dim)
-    if custom_backward and torch.is_grad_enabled() and any(t.requires_grad for t in (input_gates, h, c, state_weight,
-                                                                   projection_weight)):
+    if custom_backward and torch.is_grad_enabled() and any(
+            t.requires_grad for t in (time_major, input_weight, gate_bias, h, c, state_weight, projection_weight)):
         # training: same loop, hand-written backward (weight gradients in one matmul over all steps)
-        return _with_final_state(LstmRecurrence.apply(input_gates, h, c, state_weight, projection_weight,
-                                                      mask.bool(), cell_clip, proj_clip))
+        return _with_final_state(LstmRecurrence.apply(time_major, input_weight, gate_bias, h, c, state_weight,
+                                                      projection_weight, mask.bool(), cell_clip, proj_clip))
+    input_gates = torch.baddbmm(gate_bias, time_major, input_weight).reshape(n_dirs, steps, batch, 4 * cell_dim)
     # unbind once: indexing input_gates[:, t] inside the loop makes autograd build (and zero-fill)
     # a full-size gradient buffer at every step, quadratic in the sentence length when training.
     step_gates = input_gates.unbind(1)
@@ -197,9 +201,9 @@ class ElmoLstm(nn.Module):
         # Stateful mode: [num_layers, 2 directions, rows_seen, P] and [..., C]; None = all zero.
         self._h_states: torch.Tensor | None = None
         self._c_states: torch.Tensor | None = None
-        # Inference-only cache of stacked weights per depth (stacking copies ~150 MB per call
-        # at full size); keyed on the parameters' storage and version so any update invalidates it.
-        self._stacked_cache: dict[int, tuple[tuple, tuple[torch.Tensor, ...]]] = {}
+        # Inference-only cache of the transposed weights per depth (a copy, ~150 MB per depth at
+        # full size); keyed on the parameters' storage and version so any update invalidates it.
+        self._weights_cache: dict[int, tuple[tuple, InferenceWeights]] = {}
 
     def reset_parameters(self, generator: torch.Generator | None = None) -> None:
         for layer in [*self.forward_layers, *self.backward_layers]:
@@ -210,18 +214,16 @@ class ElmoLstm(nn.Module):
         self._h_states = None
         self._c_states = None
 
-    def _stacked_weights(self, index: int) -> tuple[torch.Tensor, ...]:
-        """Stacked ``[forward, backward]`` weights of depth ``index``; cached when no graph is built."""
+    def _inference_weights(self, index: int) -> InferenceWeights:
+        """Transposed ``[forward, backward]`` weights of depth ``index`` for the feature-major
+        recurrence, cached while the parameters are unchanged."""
         pair = [self.forward_layers[index], self.backward_layers[index]]
         params = [p for layer in pair for p in layer.parameters()]
-        if torch.is_grad_enabled() and any(p.requires_grad for p in params):
-            self._stacked_cache.pop(index, None)
-            return stack_layer_weights(pair)
         key = tuple((p.data_ptr(), p._version, p.device, p.dtype) for p in params)
-        cached = self._stacked_cache.get(index)
+        cached = self._weights_cache.get(index)
         if cached is None or cached[0] != key:
-            cached = (key, stack_layer_weights(pair))
-            self._stacked_cache[index] = cached
+            cached = (key, inference_weights(pair))
+            self._weights_cache[index] = cached
         return cached[1]
 
     def _initial_states(self, batch: int, like: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
@@ -247,6 +249,8 @@ class ElmoLstm(nn.Module):
             self._c_states[:, :, :batch] = c_final
 
     def forward(self, inputs: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+        if not (torch.is_grad_enabled() and (inputs.requires_grad or any(p.requires_grad for p in self.parameters()))):
+            return self._forward_inference(inputs, mask)
         batch, steps, _ = inputs.shape
         mask = mask.bool()
         lengths = mask.sum(dim=1)
@@ -259,7 +263,7 @@ class ElmoLstm(nn.Module):
         for index in range(self.num_layers):
             pair = [self.forward_layers[index], self.backward_layers[index]]
             output, (h, c) = run_lstm_layers(pair, layer_input, mask, (h0[index], c0[index]),
-                                             self.cell_clip, self.proj_clip, self._stacked_weights(index))
+                                             self.cell_clip, self.proj_clip, stack_layer_weights(pair))
             if index > 0:
                 # Residual (use_skip_connections); the input is zero at padding already, the
                 # mask keeps padding exactly zero anyway.
@@ -267,6 +271,40 @@ class ElmoLstm(nn.Module):
             layer_outputs.append(torch.cat([output[0], _gather_time(output[1], reverse_index)], dim=-1))
             final_h.append(h)
             final_c.append(c)
+            layer_input = output
+        if self.stateful:
+            self._store_states(torch.stack(final_h), torch.stack(final_c))
+        return torch.stack(layer_outputs)
+
+    @torch.no_grad()
+    def _forward_inference(self, inputs: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+        """:meth:`forward` without a graph: the feature-major recurrence of :mod:`.lstm_inference`
+        (the same numbers up to float rounding, in about 20% less time at full size)."""
+        batch, steps, _ = inputs.shape
+        mask = mask.bool()
+        lengths = mask.sum(dim=1)
+        reverse_index = reverse_within_lengths(lengths, steps)
+        h0, c0 = self._initial_states(batch, inputs)
+        # [T, 1, 1, B] step validity, broadcast over directions and features; None: no padding
+        step_valid = None if bool(mask.all()) else mask.t().reshape(steps, 1, 1, batch)
+        feature_mask = mask.t().to(inputs.dtype)  # [T, B], broadcast over directions and features
+        final_h, final_c, layer_outputs = [], [], []
+        # [2, D, T, B]: forward input, and backward input reversed within each row's length.
+        layer_input = torch.stack([inputs, _gather_time(inputs, reverse_index)]).permute(0, 3, 2, 1).contiguous()
+        for index in range(self.num_layers):
+            outputs, h, c = run_layers(
+                self._inference_weights(index), layer_input, step_valid, h0[index].transpose(1, 2).contiguous(),
+                c0[index].transpose(1, 2).contiguous(), self.cell_clip, self.proj_clip)
+            output = outputs.permute(1, 2, 0, 3)  # [2, P, T, B]
+            if index > 0:
+                # Residual (use_skip_connections); the mask keeps padding exactly zero.
+                output = (output + layer_input) * feature_mask
+            else:
+                output = output.contiguous()
+            batch_major = output.permute(0, 3, 2, 1)  # [2, B, T, P]
+            layer_outputs.append(torch.cat([batch_major[0], _gather_time(batch_major[1], reverse_index)], dim=-1))
+            final_h.append(h.transpose(1, 2))
+            final_c.append(c.transpose(1, 2))
             layer_input = output
         if self.stateful:
             self._store_states(torch.stack(final_h), torch.stack(final_c))

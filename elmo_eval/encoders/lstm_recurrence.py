@@ -9,9 +9,13 @@ gradients are then one batched matmul over all steps.
 At small sizes (B=64, C=256) each step's ops are tiny, so how many there are and
 how much fresh memory they touch is what costs, more than the arithmetic:
 
+* the input part of the gates (``x @ W_x + bias``, one matmul over all steps) is
+  computed inside the Function into the buffer that then holds the activations, and
+  each step adds its ``h @ W_h`` there in place (no per-step copy of the input part);
+  the Function's backward returns the gradients of ``x``, ``W_x`` and the bias too;
 * every per-step result is written with ``out=`` (or in place) into a buffer of
-  layout ``[K, T, B, ...]`` (input_gates' own), so nothing is copied per step and
-  the weight gradients read ``[K, T*B, ...]`` views;
+  layout ``[K, T, B, ...]``, so nothing is copied per step and the weight gradients
+  read ``[K, T*B, ...]`` views;
 * the per-step views of all buffers are made once before a loop (``unbind``),
   not by Python indexing inside it;
 * the backward reuses the saved buffers in place (the activations become the
@@ -52,39 +56,43 @@ def _at_lengths(states: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
 class LstmRecurrence(torch.autograd.Function):
     """``K`` LSTM-with-projection layers over time; see :func:`elmo_lstm.run_lstm_layers`.
 
-    forward(input_gates ``[K, T, B, 4C]`` (x @ W_x + bias), h0 ``[K, B, P]``, c0 ``[K, B, C]``,
-    state_weight ``[K, P, 4C]``, projection_weight ``[K, C, P]``, mask ``[B, T]`` bool,
-    cell_clip, proj_clip) -> (h_seq ``[K, B, T, P]`` zero at padding, h_final, c_final).
+    forward(inputs ``[K, T*B, D]`` (time-major: row ``t*B + b``), input_weight ``[K, D, 4C]``,
+    gate_bias ``[K, 1, 4C]``, h0 ``[K, B, P]``, c0 ``[K, B, C]``, state_weight ``[K, P, 4C]``,
+    projection_weight ``[K, C, P]``, mask ``[B, T]`` bool, cell_clip, proj_clip)
+    -> (h_seq ``[K, B, T, P]`` zero at padding, h_final, c_final).
 
     The backward overwrites its saved buffers (the gate activations become the gate
     gradients it returns), so it can run once per forward: no ``retain_graph``.
     """
 
     @staticmethod
-    def forward(ctx, input_gates, h0, c0, state_weight, projection_weight, mask, cell_clip, proj_clip):
-        n_dirs, steps, batch, gates_dim = input_gates.shape
+    def forward(ctx, inputs, input_weight, gate_bias, h0, c0, state_weight, projection_weight, mask, cell_clip,
+                proj_clip):
+        n_dirs, gates_dim = inputs.shape[0], input_weight.shape[-1]
+        batch, steps = mask.shape
         cell_dim, proj_dim = gates_dim // 4, projection_weight.shape[-1]
         lengths = _prefix_lengths(mask)
         step_valid = mask.t().reshape(1, steps, batch, 1)  # broadcasts over directions and features
-        # All buffers [K, T, B, ...]: input_gates' layout, so the returned gate gradient needs no
-        # copy, and the weight gradients read [K, T*B, ...] views.
-        new = input_gates.new_empty
-        acts = new(n_dirs, steps, batch, gates_dim)     # sigmoid(i), tanh(j), sigmoid(f), sigmoid(o)
+        # All buffers [K, T, B, ...], so the weight gradients read [K, T*B, ...] views.
+        new = inputs.new_empty
+        # x @ W_x + bias for every step; each step adds h @ W_h in place, then the activations
+        # sigmoid(i), tanh(j), sigmoid(f), sigmoid(o) replace the gates
+        acts = torch.baddbmm(gate_bias, inputs, input_weight).view(n_dirs, steps, batch, gates_dim)
         cell_pre = new(n_dirs, steps, batch, cell_dim)  # cell before clipping (decides the clip mask)
         tanh_cell = new(n_dirs, steps, batch, cell_dim)  # tanh of the clipped cell
         proj_pre = new(n_dirs, steps, batch, proj_dim)   # projection before clipping
         hidden = new(n_dirs, steps + 1, batch, proj_dim)  # hidden[:, t]: the state before step t
         cell = new(n_dirs, steps + 1, batch, cell_dim)
         hidden[:, 0], cell[:, 0] = h0, c0
-        _forward_steps(input_gates, state_weight, projection_weight, step_valid if lengths is None else None,
+        _forward_steps(state_weight, projection_weight, step_valid if lengths is None else None,
                        cell_clip, proj_clip, acts, cell_pre, tanh_cell, proj_pre, hidden, cell)
         out = torch.mul(hidden[:, 1:], step_valid)  # [K, T, B, P]
         if lengths is None:
             h_final, c_final = hidden[:, steps].clone(), cell[:, steps].clone()
         else:
             h_final, c_final = _at_lengths(hidden, lengths), _at_lengths(cell, lengths)
-        ctx.save_for_backward(state_weight, projection_weight, mask, acts, cell_pre, tanh_cell, proj_pre,
-                              hidden, cell)
+        ctx.save_for_backward(inputs, input_weight, state_weight, projection_weight, mask, acts, cell_pre,
+                              tanh_cell, proj_pre, hidden, cell)
         ctx.clips = (cell_clip, proj_clip)
         ctx.lengths = lengths  # None for a general mask
         ctx.backward_done = False
@@ -96,7 +104,7 @@ class LstmRecurrence(torch.autograd.Function):
             raise RuntimeError("LstmRecurrence reuses its saved buffers in its backward, which can therefore run "
                                "only once (no retain_graph); use run_lstm_layers(..., custom_backward=False)")
         ctx.backward_done = True
-        (state_weight, projection_weight, mask, acts, cell_pre, tanh_cell, proj_pre, hidden,
+        (inputs, input_weight, state_weight, projection_weight, mask, acts, cell_pre, tanh_cell, proj_pre, hidden,
          cell) = ctx.saved_tensors
         cell_clip, proj_clip = ctx.clips
         n_dirs, steps, batch, gates_dim = acts.shape
@@ -144,17 +152,24 @@ class LstmRecurrence(torch.autograd.Function):
             empty_row = (lengths == 0).view(1, batch, 1).to(acts.dtype)
             dh, dc = torch.addcmul(dh, empty_row, grad_h_final), torch.addcmul(dc, empty_row, grad_c_final)
         hidden_before = hidden[:, :-1].reshape(n_dirs, flat, proj_dim)
-        grad_state_weight = torch.bmm(hidden_before.transpose(1, 2), grad_gates.reshape(n_dirs, flat, gates_dim))
+        grad_gates = grad_gates.view(n_dirs, flat, gates_dim)
+        grad_state_weight = torch.bmm(hidden_before.transpose(1, 2), grad_gates)
         grad_projection_weight = torch.bmm(projected.reshape(n_dirs, flat, cell_dim).transpose(1, 2),
                                            grad_proj_pre.reshape(n_dirs, flat, proj_dim))
-        return grad_gates, dh, dc, grad_state_weight, grad_projection_weight, None, None, None
+        needs = ctx.needs_input_grad
+        grad_inputs = torch.bmm(grad_gates, input_weight.transpose(1, 2)) if needs[0] else None
+        grad_input_weight = torch.bmm(inputs.transpose(1, 2), grad_gates) if needs[1] else None
+        grad_bias = grad_gates.sum(dim=1, keepdim=True) if needs[2] else None
+        return (grad_inputs, grad_input_weight, grad_bias, dh, dc, grad_state_weight, grad_projection_weight,
+                None, None, None)
 
 
-def _forward_steps(input_gates, state_weight, projection_weight, carry_valid, cell_clip, proj_clip,
+def _forward_steps(state_weight, projection_weight, carry_valid, cell_clip, proj_clip,
                    acts, cell_pre, tanh_cell, proj_pre, hidden, cell) -> None:
     """The time loop, writing every result into the given ``[K, T(+1), B, ...]`` buffers (see
-    :meth:`LstmRecurrence.forward`). ``carry_valid`` ``[1, T, B, 1]`` bool: padded steps keep
-    the previous state; ``None``: every step's new state is stored (prefix masks)."""
+    :meth:`LstmRecurrence.forward`); ``acts`` holds the input part of each step's gates on entry.
+    ``carry_valid`` ``[1, T, B, 1]`` bool: padded steps keep the previous state; ``None``: every
+    step's new state is stored (prefix masks)."""
     cell_dim = acts.shape[-1] // 4
     # per-step views ([K, B, ...]), made once here rather than by indexing inside the loop
     blocks = acts.unflatten(-1, (4, cell_dim))  # [K, T, B, 4, C]
@@ -162,7 +177,6 @@ def _forward_steps(input_gates, state_weight, projection_weight, carry_valid, ce
     i_steps, j_steps = blocks[:, :, :, 0].unbind(1), blocks[:, :, :, 1].unbind(1)
     f_steps, o_steps = blocks[:, :, :, 2].unbind(1), blocks[:, :, :, 3].unbind(1)
     fo_steps = acts[..., 2 * cell_dim:].unbind(1)  # f and o are adjacent: one sigmoid for both
-    gate_in_steps = input_gates.unbind(1)
     hidden_steps, cell_steps = hidden.unbind(1), cell.unbind(1)
     cell_pre_steps, tanh_steps, proj_pre_steps = cell_pre.unbind(1), tanh_cell.unbind(1), proj_pre.unbind(1)
     projected, forget_part = torch.empty_like(cell_steps[0]), torch.empty_like(cell_steps[0])  # [K, B, C]
@@ -170,7 +184,7 @@ def _forward_steps(input_gates, state_weight, projection_weight, carry_valid, ce
         new_cell, new_hidden = torch.empty_like(cell_steps[0]), torch.empty_like(hidden_steps[0])
         valid_steps = carry_valid.unbind(1)
     for t in range(acts.shape[1]):
-        torch.baddbmm(gate_in_steps[t], hidden_steps[t], state_weight, out=act_steps[t])
+        act_steps[t].baddbmm_(hidden_steps[t], state_weight)
         i_steps[t].sigmoid_()
         j_steps[t].tanh_()
         fo_steps[t].sigmoid_()
