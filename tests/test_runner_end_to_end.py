@@ -111,6 +111,15 @@ def test_a_cut_off_result_file_is_named_and_its_run_trained_again(reproduction, 
     assert all(p.stat().st_mtime_ns == stamps[p] for p in results if p != cut)
 
 
+def test_a_call_that_finds_everything_done_keeps_the_time_table(reproduction):
+    """Only the report is rebuilt: timings.md stays the table of the call that trained something."""
+    root, kwargs, _ = reproduction
+    timings = root / "results" / "timings.md"
+    before = timings.read_text()
+    summary = reproduce("default", **kwargs)
+    assert "timings" not in summary and timings.read_text() == before
+
+
 def test_inputs_digest_follows_hyperparameters_encoder_vectors_and_data():
     base = inputs_digest({"lr": 0.1}, "enc", "vec", "data")
     assert base == inputs_digest({"lr": 0.1}, "enc", "vec", "data")

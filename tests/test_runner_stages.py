@@ -28,10 +28,14 @@ def test_stages_announce_themselves_and_are_timed(capsys):
 
 
 def test_nothing_computed_when_every_stage_was_found_done():
+    """A call that found everything done and only rebuilt the report keeps the earlier table."""
     with StageClock(announce=False) as clock:
         with stage("world generation", computed=False):
             pass
+        with stage("report", work=False):
+            pass
     assert not clock.computed
+    assert "| report |" in clock.table()  # still timed and shown
 
 
 def test_stage_outside_a_clock_does_nothing(capsys):

@@ -31,6 +31,7 @@ class Stage:
     name: str
     seconds: float
     computed: bool  # False: found done (a reused run, a cached world) and only checked
+    work: bool = True  # False: bookkeeping that every call does (the report), not a result computed
 
 
 @dataclass
@@ -52,8 +53,9 @@ class StageClock:
 
     @property
     def computed(self) -> bool:
-        """Whether any stage did work (rather than finding it done)."""
-        return any(s.computed for s in self.stages)
+        """Whether any stage computed something (rather than finding it done); the report, rebuilt by
+        every call, does not count."""
+        return any(s.computed and s.work for s in self.stages)
 
     def table(self) -> str:
         """Markdown: one row per stage (reused ones summed into one row), seconds and share of the total."""
@@ -80,11 +82,12 @@ def current_clock() -> StageClock | None:
 
 
 @contextmanager
-def stage(name: str, computed: bool = True, announce: bool = True):
+def stage(name: str, computed: bool = True, announce: bool = True, work: bool = True):
     """Time the enclosed block as stage ``name`` of the current clock (a no-op without one).
 
     Yields a dict: set ``["computed"] = False`` inside the block when it found its work done already.
-    ``announce=False`` for a stage that says its own start line (a training run's ``[i/N] ...``).
+    ``announce=False`` for a stage that says its own start line (a training run's ``[i/N] ...``);
+    ``work=False`` for a stage every call runs (the report): timed, but not a reason to write the table.
     """
     clock = _CURRENT.get()
     state = {"computed": computed}
@@ -97,7 +100,7 @@ def stage(name: str, computed: bool = True, announce: bool = True):
     try:
         yield state
     finally:
-        clock.stages.append(Stage(name, time.time() - started, bool(state["computed"])))
+        clock.stages.append(Stage(name, time.time() - started, bool(state["computed"]), work))
 
 
 def record(name: str, seconds: float, computed: bool = True) -> None:
