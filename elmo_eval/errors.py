@@ -12,6 +12,11 @@ older base, ``ValueError`` or ``RuntimeError``, so existing ``except`` clauses s
 from __future__ import annotations
 
 
+def located(path: object, where: int | str | None, message: str) -> str:
+    """``"{path}:{where}: {message}"``, or ``"{path}: {message}"`` when there is no line or key to name."""
+    return f"{path}:{where}: {message}" if where is not None else f"{path}: {message}"
+
+
 class UsageError(Exception):
     """Input the user can fix: the message says what was wrong and, where it helps, what is expected."""
 
@@ -27,4 +32,4 @@ class InputFileError(UsageError, ValueError):
         self.path = str(path)
         self.line_no = where
         self.message = message
-        super().__init__(f"{self.path}:{where}: {message}" if where is not None else f"{self.path}: {message}")
+        super().__init__(located(self.path, where, message))

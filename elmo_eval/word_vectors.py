@@ -22,7 +22,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from elmo_eval.errors import UsageError
+from elmo_eval.errors import UsageError, located
 from elmo_eval.io import atomic_path
 from elmo_eval.readers.text import iter_lines
 
@@ -35,7 +35,7 @@ class VectorsFormatError(UsageError, ValueError):
 
 def _vectors_error(path: Path, where: int | str | None, message: str) -> VectorsFormatError:
     """The error of :mod:`elmo_eval.readers.text` for a vectors file (not UTF-8, unreadable)."""
-    return VectorsFormatError(f"{path}:{where}: {message}" if where is not None else f"{path}: {message}")
+    return VectorsFormatError(located(path, where, message))
 
 
 def _are_numbers(fields: list[str]) -> bool:

@@ -31,7 +31,7 @@ from pathlib import Path
 
 from torch.utils.data import IterableDataset, get_worker_info
 
-from elmo_eval.errors import UsageError
+from elmo_eval.errors import UsageError, located
 from elmo_eval.readers.text import iter_lines
 
 
@@ -41,7 +41,7 @@ class CorpusError(UsageError, ValueError):
 
 def corpus_error(path: Path, where: int | str | None, message: str) -> CorpusError:
     """The error of :mod:`elmo_eval.readers.text` for a corpus file (not UTF-8, unreadable)."""
-    return CorpusError(f"{path}:{where}: {message}" if where is not None else f"{path}: {message}")
+    return CorpusError(located(path, where, message))
 
 
 def resolve_corpus_files(spec: str | Path | Sequence[str | Path]) -> list[Path]:

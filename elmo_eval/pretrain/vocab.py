@@ -13,7 +13,7 @@ from pathlib import Path
 
 import torch
 
-from elmo_eval.errors import UsageError
+from elmo_eval.errors import UsageError, located
 from elmo_eval.io import atomic_write_text
 from elmo_eval.readers.text import iter_lines
 
@@ -29,7 +29,7 @@ class VocabularyError(UsageError, ValueError):
 
 def _vocabulary_error(path: Path, where: int | str | None, message: str) -> VocabularyError:
     """The error of :mod:`elmo_eval.readers.text` for a vocabulary file (not UTF-8, unreadable)."""
-    return VocabularyError(f"{path}:{where}: {message}" if where is not None else f"{path}: {message}")
+    return VocabularyError(located(path, where, message))
 
 
 class Vocabulary:
