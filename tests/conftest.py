@@ -18,6 +18,10 @@ SHARED = Path(os.environ.get("ELMO_EVAL_SHARED", PROJECT_ROOT.parent / "shared")
 # Test models are tiny: one thread is as fast as two for them and never oversubscribes a
 # shared 2-core machine (measured: 2-thread runs slowed down many times under load).
 torch.set_num_threads(1)
+# ... and `reproduce` trains its runs in this process, one after another, unless a test asks for
+# --jobs: in-process runs are what the other tests patch and inspect (tests/test_runner_parallel.py
+# covers the worker processes).
+os.environ.setdefault("ELMO_EVAL_JOBS", "1")
 
 
 def _shared_path(*parts: str) -> Path:

@@ -87,7 +87,8 @@ def reproduce(profile: str = "default", *, out_dir=None, cache_dir=None, tasks=N
               report: bool = True, significance_samples: int = 10000, world_size: str | None = None,
               use_world: bool | None = None, launcher=None, only_run: str | None = None,
               encoder_specs: list[str] | None = None, layers: str = "auto",
-              cache_disk_share: float | None = None, probe_data=None, probe_options: dict | None = None) -> dict:
+              cache_disk_share: float | None = None, probe_data=None, probe_options: dict | None = None,
+              pool=None) -> dict:
     """Plan the matrix, run what is not finished, rebuild the report. Returns a summary dict.
 
     Data: the embedded default (no encoder given) runs on the generated world. Any other encoder runs
@@ -97,6 +98,8 @@ def reproduce(profile: str = "default", *, out_dir=None, cache_dir=None, tasks=N
     (each under its own name); the report is built once, after the last.
     launcher: hands the planned runs and the prepared setup to an array job instead of running them
     here (see :mod:`elmo_eval.runner.launch`); only_run: ``task/run_id``, the one run of an array task.
+    ``pool``: a :class:`elmo_eval.runner.parallel.LocalPool` trains the runs that are not finished in
+    worker processes on this machine (``--jobs N``); everything else (setup, caches, probes, report) is here.
     ``layers``: ``cache``, ``on-the-fly`` or ``auto`` (on the fly when a task's cache would take
     more than ``cache_disk_share`` of the free disk); see :mod:`elmo_eval.runner.layer_mode`.
     ``probe_data``, ``probe_options``: with the ``probes`` comparison among the tables, the probes run per
@@ -167,14 +170,16 @@ def reproduce(profile: str = "default", *, out_dir=None, cache_dir=None, tasks=N
                      else "the world's probe data (skipped for an encoder on real data: give --probe-data)")
                   + f", into {out_dir / 'runs' / '<encoder>' / 'probes'}")
         return summary
-    with StageClock(announce=process_rank() == 0) as clock:
+    # a worker's one run (an array task, a --jobs process) says nothing of stages: its caller times it
+    main_call = process_rank() == 0 and only_run is None
+    with StageClock(announce=main_call) as clock:
         summary = _run_encoders(summary, runs, specs, preset, cache_dir, out_dir, data_roots, trainer_options,
                                 progress, report, significance_samples, launcher, encoder_specs, layer_policy,
-                                probing, given_probe_data, probe_options,
+                                probing, given_probe_data, probe_options, pool, main_call,
                                 dict(options=options, weights=weights, bilm_dir=bilm_dir, encoder=encoder,
                                      encoder_name=encoder_name, glove=glove, world_seed=world_seed,
                                      use_world=use_world, shard_spec=shard_spec))
-    if process_rank() == 0 and launcher is None:
+    if main_call and launcher is None:
         print("time per stage:\n" + clock.table(), file=sys.stderr, flush=True)
         if clock.computed:  # a rerun that only found everything done keeps the record of the one that computed
             summary["timings"] = str(write_timings(clock, out_dir, shard_spec))
@@ -191,7 +196,7 @@ def write_timings(clock: StageClock, out_dir: Path, shard_spec: str | None) -> P
 
 def _run_encoders(summary: dict, runs, specs, preset, cache_dir: Path, out_dir: Path, data_roots, trainer_options,
                   progress: bool, report: bool, significance_samples: int, launcher, encoder_specs, layer_policy,
-                  probing: bool, given_probe_data, probe_options, encoder_args: dict) -> dict:
+                  probing: bool, given_probe_data, probe_options, pool, main_call: bool, encoder_args: dict) -> dict:
     """Each encoder in turn: set up (world, pretraining, vectors), train its runs, its probes; then the report."""
     options, weights, bilm_dir, encoder = (encoder_args[k] for k in ("options", "weights", "bilm_dir", "encoder"))
     encoder_name, glove = encoder_args["encoder_name"], encoder_args["glove"]
@@ -211,16 +216,20 @@ def _run_encoders(summary: dict, runs, specs, preset, cache_dir: Path, out_dir: 
             raise EncoderSpecError(f"two encoders are named {setup.encoder_id!r}; give one another name with name=...")
         # an array job's tasks put the encoder on their own devices; this (submitting) process may have none
         prepare_encoder(setup, device if launcher is None else "cpu")
-        if process_rank() == 0:
+        if main_call:
             import torch
 
-            print(f"encoder {setup.encoder_id}: {len(runs)} runs -> {out_dir} "
-                  f"(torch threads: {torch.get_num_threads()})", file=sys.stderr, flush=True)
+            how = (f"{pool.jobs} runs at a time, {pool.threads} torch thread(s) each" if pool is not None
+                   else f"torch threads: {torch.get_num_threads()}")
+            print(f"encoder {setup.encoder_id}: {len(runs)} runs -> {out_dir} ({how})", file=sys.stderr, flush=True)
         if launcher is not None:  # the setup is prepared once, here; the array's tasks only reuse it
             summary.update(launcher(runs, specs, setup, data_roots))
             return summary
-        written = execute(runs, specs, setup, out_dir, cache_dir, data_roots, trainer_options, progress,
-                          layer_policy)
+        if pool is not None:
+            written = pool.run(runs, specs, setup, data_roots, layer_policy, encoder_spec)
+        else:
+            written = execute(runs, specs, setup, out_dir, cache_dir, data_roots, trainer_options, progress,
+                              layer_policy)
         finished[setup.encoder_id] = len(written)
         if probing and process_rank() == 0:  # the other ranks of a multi-process run only train
             from elmo_eval.runner.probe_runs import run_encoder_probes

@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 from elmo_eval.errors import UsageError
-from elmo_eval.runner import launch
+from elmo_eval.runner import launch, parallel
 from elmo_eval.runner.layer_mode import DEFAULT_DISK_SHARE, LAYER_MODES
 from elmo_eval.runner.presets import PRESETS
 from elmo_eval.threads import add_threads_argument, apply_threads
@@ -35,6 +35,14 @@ def _shard_value(value: str) -> str:
     if not (sep and index.isdigit() and count.isdigit() and int(index) < int(count)):
         raise argparse.ArgumentTypeError(f"expected I/N with 0 <= I < N, got {value!r}")
     return value
+
+
+def _jobs_value(value: str) -> int | str:
+    """``--jobs N|auto`` checked when parsing."""
+    try:
+        return parallel.parse_jobs(value)
+    except parallel.JobsError as error:
+        raise argparse.ArgumentTypeError(str(error).removeprefix("--jobs ")) from None
 
 
 def _data_value(value: str) -> tuple[str, str]:
@@ -136,14 +144,21 @@ def run_reproduce(args: argparse.Namespace) -> int:
         probe_data=args.probe_data,
         probe_options={"max_sentences": args.probe_max_sentences} if args.probe_max_sentences else None,
     )
-    launcher = None
+    launcher = pool = None
     try:
         if args.launcher:  # one array job, a task per run (runner/launch.py)
+            if args.jobs not in (None, parallel.AUTO, 1):
+                raise parallel.JobsError("--jobs runs processes here; with --launcher use --array-parallelism")
             request, launcher = launch.prepare(args.profile, request, args)
+        elif not args.dry_run:  # several runs side by side in worker processes (runner/parallel.py)
+            jobs, per_run = parallel.resolve_jobs(args.jobs or parallel.default_jobs(), args.threads, trainer)
+            if jobs > 1:
+                pool = parallel.LocalPool(args.profile, launch.plain_request(args.profile, request), jobs, per_run)
+                request = pool.request
         if not args.dry_run:
             apply_threads(args.threads)
-        summary = reproduce(args.profile, **request, launcher=launcher)
-    except (launch.LaunchError, EncoderSpecError) as error:
+        summary = reproduce(args.profile, **request, launcher=launcher, pool=pool)
+    except (launch.LaunchError, parallel.JobsError, EncoderSpecError) as error:
         return _usage_error(str(error))
     if not args.dry_run and process_rank() == 0:
         print(json.dumps(summary, indent=1))
@@ -251,6 +266,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                      f"(default {DEFAULT_DISK_SHARE})")
     rep.add_argument("--no-progress", action="store_true")
     add_threads_argument(rep)
+    rep.add_argument("--jobs", type=_jobs_value, metavar="N|auto",
+                     help="train N runs at a time in worker processes on this machine, --threads torch threads "
+                     "each (default $ELMO_EVAL_JOBS or auto: on the CPU, one run per --threads cores, "
+                     "--threads 1 by default; on an accelerator one at a time)")
     rep.add_argument(
         "--no-report", action="store_true", help="run only; build the report later with `elmo-eval report`"
     )

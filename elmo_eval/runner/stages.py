@@ -32,6 +32,7 @@ class Stage:
     seconds: float
     computed: bool  # False: found done (a reused run, a cached world) and only checked
     work: bool = True  # False: bookkeeping that every call does (the report), not a result computed
+    parallel: bool = False  # True: ran beside others (``--jobs``), inside a stage that holds its wall time
 
 
 @dataclass
@@ -60,7 +61,7 @@ class StageClock:
     def table(self) -> str:
         """Markdown: one row per stage (reused ones summed into one row), seconds and share of the total."""
         total = max(time.time() - self.started, 1e-9)
-        rows: list[tuple[str, float]] = [(s.name, s.seconds) for s in self.stages if s.computed]
+        rows: list[tuple[str, float]] = [(s.name, s.seconds) for s in self.stages if s.computed and not s.parallel]
         reused = [s for s in self.stages if not s.computed]
         if reused:
             rows.append((f"found done and reused ({len(reused)} stages)", sum(s.seconds for s in reused)))
@@ -68,6 +69,12 @@ class StageClock:
         lines = ["| Stage | Seconds | Share |", "|---|---:|---:|"]
         lines += [f"| {name} | {seconds:.1f} | {100 * seconds / total:.0f}% |" for name, seconds in rows]
         lines.append(f"| **total** | **{total:.1f}** | 100% |")
+        side_by_side = [s for s in self.stages if s.computed and s.parallel]
+        if side_by_side:  # they overlap: their sum is CPU time, not wall time, so they stay out of the total
+            lines += ["", f"Runs trained side by side (each its own wall time; {len(side_by_side)} runs, "
+                      f"{sum(s.seconds for s in side_by_side):.1f} s in all):", "",
+                      "| Run | Seconds |", "|---|---:|"]
+            lines += [f"| {s.name} | {s.seconds:.1f} |" for s in side_by_side]
         return "\n".join(lines)
 
     def write(self, path: Path, title: str) -> Path:
@@ -103,8 +110,9 @@ def stage(name: str, computed: bool = True, announce: bool = True, work: bool = 
         clock.stages.append(Stage(name, time.time() - started, bool(state["computed"]), work))
 
 
-def record(name: str, seconds: float, computed: bool = True) -> None:
-    """Add a stage timed elsewhere (e.g. a run skipped as done, which announces itself its own way)."""
+def record(name: str, seconds: float, computed: bool = True, parallel: bool = False) -> None:
+    """Add a stage timed elsewhere (e.g. a run skipped as done, which announces itself its own way;
+    ``parallel``: a run a worker process trained beside others)."""
     clock = _CURRENT.get()
     if clock is not None:
-        clock.stages.append(Stage(name, seconds, computed))
+        clock.stages.append(Stage(name, seconds, computed, parallel=parallel))
