@@ -141,3 +141,40 @@ def test_registered_public_task_is_found_by_its_task_name(tmp_path, capsys):
     assert _check(capsys, "snli", _write(tmp_path / "snli" / "snli_1.0_dev.jsonl", SNLI), "--data-dir", data)[0] == 0
     found = resolve_real_data([load_spec("snli")], {}, data_dir=str(data))
     assert found["snli"] == {"dev": (tmp_path / "snli" / "snli_1.0_dev.jsonl").resolve()}
+
+
+def _conll2005_release(root: Path) -> Path:
+    """A two-sentence copy of the CoNLL-2005 release layout: {split}/{words,props}/NAME.{words,props}.gz."""
+    import gzip
+
+    words = "The\ncat\nsat\n.\n\nDogs\nbark\n\n"
+    props = "-\t(A0*\n-\t*)\nsit\t(V*)\n-\t*\n\n-\t(A0*)\nbark\t(V*)\n\n"
+    for split, name in (("train", "train.02"), ("devel", "devel.24"), ("test.wsj", "test.wsj")):
+        for kind, text in (("words", words), ("props", props)):
+            path = root / split / kind / f"{name}.{kind}.gz"
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(gzip.compress(text.encode()))
+    return root
+
+
+def test_data_flag_on_a_conll2005_release_reads_it_in_its_format(tmp_path):
+    """``--data srl=conll05st-release``: the SRL spec's default format is CoNLL-2012, so the folder's splits
+    and its format come from what ``data check`` recognises (as a registered copy's do)."""
+    from elmo_eval.runner.execute import task_options
+    from elmo_eval.tasks.srl import SrlTask
+
+    release = _conll2005_release(tmp_path / "conll05st-release")
+    spec = load_spec("srl")
+    found = resolve_real_data([spec], {"srl": str(release)}, data_dir=str(tmp_path / "data"))
+    assert split_paths(spec, found["srl"]) == {"train": release / "train", "dev": release / "devel",
+                                              "test": release / "test.wsj"}
+    options = task_options(spec, found)
+    assert options == {"format": "conll2005"}
+    instances = SrlTask(**options).read(split_paths(spec, found["srl"])["train"])
+    assert len(instances) == 2  # one per predicate
+
+
+def test_data_flag_keeps_a_folder_it_cannot_place(tmp_path):
+    (tmp_path / "nothing").mkdir()
+    found = resolve_real_data([load_spec("srl")], {"srl": str(tmp_path / "nothing")}, data_dir=str(tmp_path / "d"))
+    assert found["srl"] == tmp_path / "nothing"  # the reader's own error then names the files it expected

@@ -21,6 +21,9 @@ def resolve_real_data(specs: list[TaskSpec], given: dict[str, str], data_dir: st
     from elmo_eval.assets.status import asset_path
 
     found: dict[str, DataLocation] = {name: Path(path) for name, path in given.items()}
+    for spec in specs:  # a folder in another format than the spec's default (CoNLL-2005 for SRL): say which
+        if spec.name in found and "format" in spec.data.get("options", {}):
+            found[spec.name] = _with_format(spec, found[spec.name])
     registry = load_registry(resolve_data_dir(data_dir))
     for spec in specs:
         asset = spec.data.get("asset")
@@ -40,6 +43,27 @@ def resolve_real_data(specs: list[TaskSpec], given: dict[str, str], data_dir: st
         if path is not None:
             found[spec.name] = path
     return found
+
+
+def _with_format(spec: TaskSpec, folder: Path) -> DataLocation:
+    """A ``--data`` folder of a task whose reader takes a ``format`` option: its splits as ``data check``
+    finds them, with the format it recognised (as a registered copy carries it); the folder unchanged
+    when it has the spec's own layout or no recognisable split (the reader's error then names it)."""
+    layout = spec.split_paths(folder, world=False)
+    check_task = _check_task_name(spec)
+    if check_task is None or not folder.is_dir() or all(path.exists() for path in layout.values()):
+        return folder
+    from elmo_eval.assets.check import CHECK_TASKS, NoUsableSplit, locate_splits
+
+    try:
+        located = locate_splits(CHECK_TASKS[check_task], folder)
+    except (NoUsableSplit, FileNotFoundError):
+        return folder
+    if not all(split in located.splits for split in layout):
+        return folder
+    location: dict = {split: located.splits[split] for split in layout}
+    location["options"] = {"format": located.fmt.name}
+    return location
 
 
 def _check_task_name(spec: TaskSpec) -> str | None:
