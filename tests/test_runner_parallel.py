@@ -138,3 +138,14 @@ def test_side_by_side_runs_are_listed_apart_and_not_added_to_the_total() -> None
     assert "| run a | 100.0 |" in table and "2 runs, 150.0 s in all" in table
     total = float(table.split("**total** | **")[1].split("**")[0])
     assert total < 10  # the runs' own seconds overlap the pool's wall time; they are not summed into it
+
+
+def test_a_failing_run_comes_back_as_plain_data_saying_whether_it_is_a_usage_error(tmp_path, capsys) -> None:
+    """What a worker sends back when its run fails (an exception object might not survive pickling)."""
+    request = {"out_dir": tmp_path / "out", "cache_dir": tmp_path / "cache", "tasks": ["topic"], "seeds": 1,
+               "tables": ["table1"], "world_size": "tiny", "progress": False, "report": False,
+               "bilm_dir": tmp_path / "missing-bilm", "use_world": True}
+    outcome = parallel._train_one(("default", request, "topic/no-such-run"))
+    assert outcome["ok"] is False and outcome["run"] == "topic/no-such-run"
+    assert outcome["traceback"].startswith("Traceback") and outcome["message"]
+    assert isinstance(outcome["usage"], bool)

@@ -161,40 +161,64 @@ class LocalPool:
 
     def _train(self, ordered, request: dict, jobs: int, logs: Path, out_dir: Path, setup, specs, total: int,
                runs) -> dict[str, float]:
-        from elmo_eval.runner.execute import run_dir, run_owner
-        from elmo_eval.runner.results import RESULT_FILE, read_result
+        from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+        from concurrent.futures.process import BrokenProcessPool
 
         logs.mkdir(parents=True, exist_ok=True)
         position = {_run_key(run): i for i, run in enumerate(runs, 1)}
-        by_key = {_run_key(run): run for run in ordered}
         seconds: dict[str, float] = {}
-        context = multiprocessing.get_context("spawn")  # a fresh interpreter: no forked torch thread pools
-        pool = context.Pool(jobs, initializer=_start_worker, initargs=(self.threads, str(logs)))
+        # spawn: a fresh interpreter per worker (no forked torch thread pools); a worker that dies (killed,
+        # out of memory) breaks the pool with an error instead of leaving its run waited for forever
+        pool = ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("spawn"),
+                                   initializer=_start_worker, initargs=(self.threads, str(logs)))
         try:
-            calls = [(self.profile, request, _run_key(run)) for run in ordered]
-            for done, outcome in enumerate(pool.imap_unordered(_train_one, calls, chunksize=1), 1):
-                run = by_key[outcome["run"]]
-                label = f"[{position[outcome['run']]}/{total}] {_label(run)}"
-                if not outcome["ok"]:
-                    pool.terminate()
-                    log = outcome.get("log", logs)
-                    if outcome["usage"]:
-                        raise UsageError(f"{label}: {outcome['message']}")
-                    raise RuntimeError(f"{label} failed in a worker process (log: {log}):\n{outcome['traceback']}")
-                seconds[outcome["run"]] = outcome["seconds"]
-                result = read_result(run_dir(out_dir, run_owner(setup, run), run) / RESULT_FILE)
-                metric = specs[run.task].metric
-                split = "test" if "test" in result["metrics"] else "dev"
-                value = result["metrics"].get(split, {}).get(metric)
-                shown = f"{metric}={value:.2f}" if isinstance(value, (int, float)) else "no score"
-                _say(f"{label}: {shown} ({outcome['seconds']:.0f}s; {done} of {len(ordered)} done)")
-            pool.close()
+            # submitted longest first; the pool starts them in that order as workers free up
+            waiting = {pool.submit(_train_one, (self.profile, request, _run_key(run))): run for run in ordered}
+            while waiting:
+                finished, _ = wait(waiting, return_when=FIRST_COMPLETED)
+                for future in finished:
+                    run = waiting.pop(future)
+                    label = f"[{position[_run_key(run)]}/{total}] {_label(run)}"
+                    try:
+                        outcome = future.result()
+                    except BrokenProcessPool:
+                        raise RuntimeError(f"{label}: a worker process died while training (killed, or out of "
+                                           f"memory?); its output is in {logs}") from None
+                    if not outcome["ok"]:
+                        if outcome["usage"]:
+                            raise UsageError(f"{label}: {outcome['message']}")
+                        raise RuntimeError(f"{label} failed in a worker process (log: {outcome['log']}):\n"
+                                           f"{outcome['traceback']}")
+                    seconds[outcome["run"]] = outcome["seconds"]
+                    _say(f"{label}: {_score(run, specs, out_dir, setup)} ({outcome['seconds']:.0f}s; "
+                         f"{len(seconds)} of {len(ordered)} done)")
         except BaseException:
-            pool.terminate()  # Ctrl-C or a failed run: stop the others now (their runs write nothing partial)
+            _stop(pool)  # Ctrl-C or a failed run: stop the others now (their runs write nothing partial)
             raise
-        finally:
-            pool.join()
+        pool.shutdown()
         return seconds
+
+
+def _score(run, specs: dict, out_dir: Path, setup) -> str:
+    """``metric=value`` of a finished run, from its result file (test split, else dev)."""
+    from elmo_eval.runner.execute import run_dir, run_owner
+    from elmo_eval.runner.results import RESULT_FILE, read_result
+
+    result = read_result(run_dir(out_dir, run_owner(setup, run), run) / RESULT_FILE)
+    metric = specs[run.task].metric
+    value = result["metrics"].get("test" if "test" in result["metrics"] else "dev", {}).get(metric)
+    return f"{metric}={value:.2f}" if isinstance(value, (int, float)) else "no score"
+
+
+def _stop(pool) -> None:
+    """Cancel the runs not started and end the running ones now (``ProcessPoolExecutor`` has no public
+    way to stop a busy worker before Python 3.14's ``terminate_workers``)."""
+    processes = list((getattr(pool, "_processes", None) or {}).values())  # shutdown() drops the reference
+    pool.shutdown(wait=False, cancel_futures=True)
+    for process in processes:
+        process.terminate()
+    for process in processes:
+        process.join(timeout=10)
 
 
 def longest_first(pending, specs: dict, setup, data_roots: dict, out_dir: Path) -> list:
