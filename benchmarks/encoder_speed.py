@@ -36,6 +36,13 @@ batch size (``--batch-sizes``, default 32 and 128 sentences x 20 tokens):
 ``--sweep`` adds batch sizes measured for ours only (for the best fraction of the matmul rate).
 Writes ``results/benchmarks/encoder_vs_allennlp.json`` (with the load average before, during and
 after). Without ``--against-allennlp`` the AllenNLP comparison is skipped, with that reason printed.
+
+``--device cuda`` (default ``cpu``) runs either form on the GPU: the models, their inputs and the
+matmul-rate reference on the device, every timed region closed by ``torch.cuda.synchronize()``,
+the device, torch and CUDA versions in the JSON, which goes to ``encoder_speed_cuda.json`` /
+``encoder_vs_allennlp_cuda.json``; one run without a thread count (threads: null), and in the
+breakdown an operator's time is that of its kernels. Without CUDA it says so on stderr and exits 0,
+writing nothing (``benchmarks/_device.py``).
 """
 from __future__ import annotations
 
@@ -50,6 +57,16 @@ import time
 from pathlib import Path
 
 import torch
+from _device import (
+    add_device_argument,
+    device_record,
+    output_path,
+    pick_device,
+    set_threads,
+    synchronize,
+    thread_counts,
+    threads_label,
+)
 
 import elmo_eval
 from elmo_eval.cache import LayerCache
@@ -85,14 +102,16 @@ def flops_per_position(options: dict) -> dict[str, float]:
             "total": conv + highway + projection + lstm_flops}
 
 
-def measure_matmul_gflops(size: int = 2048, repeats: int = 5) -> float:
-    """Best-of-``repeats`` GFLOP/s of a square float32 matmul: the machine's rate bound."""
-    a, b = torch.randn(size, size), torch.randn(size, size)
+def measure_matmul_gflops(device: torch.device, size: int = 2048, repeats: int = 5) -> float:
+    """Best-of-``repeats`` GFLOP/s of a square float32 matmul on ``device``: the machine's rate bound."""
+    a, b = torch.randn(size, size, device=device), torch.randn(size, size, device=device)
     torch.mm(a, b)
     best = float("inf")
     for _ in range(repeats):
+        synchronize(device)
         start = time.perf_counter()
         torch.mm(a, b)
+        synchronize(device)
         best = min(best, time.perf_counter() - start)
     return 2 * size ** 3 / best / 1e9
 
@@ -113,12 +132,13 @@ class ReferenceBiLM:
     def __call__(self, char_ids: torch.Tensor) -> torch.Tensor:
         """``[B, T, 50]`` -> layers ``[B, L, T, 2P]``."""
         batch, steps, _ = char_ids.shape
+        device = char_ids.device
         lengths = (char_ids > 0).any(-1).sum(1)
-        ids = torch.zeros(batch, steps + 2, 50, dtype=torch.long)
+        ids = torch.zeros(batch, steps + 2, 50, dtype=torch.long, device=device)
         ids[:, 1:-1] = char_ids
-        ids[:, 0] = torch.tensor(BOS_IDS)
-        ids[torch.arange(batch), lengths + 1] = torch.tensor(EOS_IDS)
-        mask = torch.arange(steps + 2).unsqueeze(0) < (lengths + 2).unsqueeze(1)
+        ids[:, 0] = torch.tensor(BOS_IDS, device=device)
+        ids[torch.arange(batch, device=device), lengths + 1] = torch.tensor(EOS_IDS, device=device)
+        mask = torch.arange(steps + 2, device=device).unsqueeze(0) < (lengths + 2).unsqueeze(1)
         embedded = self.bilm.char_cnn(ids) * mask.unsqueeze(-1)
         outputs = [torch.cat([embedded, embedded], -1)]
         forward_in, backward_in = embedded, embedded
@@ -165,28 +185,36 @@ def make_sentences(count: int, length: int, seed: int) -> list[list[str]]:
     return [[rng.choice(vocab) for _ in range(length)] for _ in range(count)]
 
 
-def time_call(fn, repeats: int, warmup: bool = True) -> dict[str, float]:
+def device_of(model) -> torch.device:
+    """The device of ``model``'s parameters (our biLM, AllenNLP's, or a pretrainer)."""
+    return next(model.parameters()).device
+
+
+def time_call(fn, repeats: int, warmup: bool = True, *, device: torch.device) -> dict[str, float]:
     """Optionally warm up once, then ``repeats`` timed calls; min (least disturbed by other load) and median."""
     if warmup:
         fn()
     times = []
     for _ in range(repeats):
+        synchronize(device)
         start = time.perf_counter()
         fn()
+        synchronize(device)
         times.append(time.perf_counter() - start)
     return {"min_s": min(times), "median_s": statistics.median(times), "repeats": repeats}
 
 
 def throughput(bilm, reference, batch_size: int, repeats: int, with_reference: bool, warmup: bool = True) -> dict:
+    device = device_of(bilm)
     sentences = make_sentences(batch_size, TOKENS_PER_SENTENCE, seed=batch_size)
-    char_ids = batch_to_char_ids(sentences)
+    char_ids = batch_to_char_ids(sentences).to(device)
     tokens = batch_size * TOKENS_PER_SENTENCE
     with torch.no_grad():
-        ours = time_call(lambda: bilm(char_ids), repeats, warmup)
+        ours = time_call(lambda: bilm(char_ids), repeats, warmup, device=device)
     result = {"batch_size": batch_size, "tokens": tokens, "ours": ours,
               "ours_tokens_per_s": tokens / ours["min_s"]}
     if with_reference:
-        ref = time_call(lambda: reference(char_ids), repeats, warmup)
+        ref = time_call(lambda: reference(char_ids), repeats, warmup, device=device)
         with torch.no_grad():
             diff = (bilm(char_ids)[0] - reference(char_ids)).abs().max().item()
         result.update({"reference": ref, "reference_tokens_per_s": tokens / ref["min_s"],
@@ -196,16 +224,18 @@ def throughput(bilm, reference, batch_size: int, repeats: int, with_reference: b
 
 
 def cache_vs_recompute(bilm, n_sentences: int, repeats: int, workdir: Path) -> dict:
+    """Reading a batch's layers from a cache (moved to the model's device) vs computing them again."""
+    device = device_of(bilm)
     sentences = make_sentences(n_sentences, TOKENS_PER_SENTENCE, seed=99)
     batch = sentences[:32]
     start = time.perf_counter()
     cache = LayerCache.build(workdir / "cache.h5", bilm, sentences, dtype="float16", batch_size=32,
                              progress=False)
     build_s = time.perf_counter() - start
-    recompute = time_call(lambda: bilm.embed(batch), repeats)
-    read = time_call(lambda: cache.batch(batch), max(repeats, 5))
+    recompute = time_call(lambda: bilm.embed(batch), repeats, device=device)
+    read = time_call(lambda: [t.to(device) for t in cache.batch(batch)], max(repeats, 5), device=device)
     cache.preload()
-    read_preloaded = time_call(lambda: cache.batch(batch), max(repeats, 5))
+    read_preloaded = time_call(lambda: [t.to(device) for t in cache.batch(batch)], max(repeats, 5), device=device)
     cache.close()
     return {"sentences_in_cache": n_sentences, "batch": f"{len(batch)}x{TOKENS_PER_SENTENCE}",
             "dtype": "float16", "build_s": build_s,
@@ -226,10 +256,12 @@ def _is_matmul(name: str) -> bool:
     return operator in _MATMUL_OPERATORS or "conv" in operator
 
 
-def _timed(fn) -> tuple[float, float]:
-    """``(wall seconds, CPU seconds of this process)`` of one call."""
+def _timed(fn, device: torch.device) -> tuple[float, float]:
+    """``(wall seconds, CPU seconds of this process)`` of one call, until ``device`` has finished it."""
+    synchronize(device)
     wall, cpu = time.perf_counter(), time.process_time()
     fn()
+    synchronize(device)
     return time.perf_counter() - wall, time.process_time() - cpu
 
 
@@ -238,11 +270,12 @@ def _spread(values: list[float]) -> dict:
             "per_round": [round(v, 4) for v in values]}
 
 
-def _matmul_round(size: int = 2048, repeats: int = 2) -> tuple[float, float]:
-    """Best-of-``repeats`` ``(wall, CPU)`` GFLOP/s of a square float32 matmul, at the current thread count."""
-    a, b = torch.randn(size, size), torch.randn(size, size)
+def _matmul_round(device: torch.device, size: int = 2048, repeats: int = 2) -> tuple[float, float]:
+    """Best-of-``repeats`` ``(wall, CPU)`` GFLOP/s of a square float32 matmul on ``device`` (at the current
+    thread count on the CPU)."""
+    a, b = torch.randn(size, size, device=device), torch.randn(size, size, device=device)
     torch.mm(a, b)
-    times = [_timed(lambda: torch.mm(a, b)) for _ in range(repeats)]
+    times = [_timed(lambda: torch.mm(a, b), device) for _ in range(repeats)]
     work = 2 * size ** 3 / 1e9
     return work / min(t[0] for t in times), work / min(t[1] for t in times)
 
@@ -296,13 +329,21 @@ def part_flops(options: dict, positions: int) -> dict[str, float]:
             "char CNN rest": work["projection"] * positions, "LSTM": work["lstm"] * positions, "rest": 0.0}
 
 
-def where_time_goes(call, parts: list[tuple[str, object, str]], flops: dict[str, float]) -> dict:
-    """One profiled call: each operator's self time in the part it ran in, as matmul or other time."""
+def where_time_goes(call, parts: list[tuple[str, object, str]], flops: dict[str, float], device: torch.device
+                    ) -> dict:
+    """One profiled call: each operator's self time in the part it ran in, as matmul or other time.
+
+    On CUDA an operator's time is that of the kernels it launched (``self_device_time_total``), not its CPU time.
+    """
     seconds = {(part, kind): 0.0 for part in PART_NAMES for kind in ("matmul", "other")}
     labels = {label for label, _, _ in parts}
-    with _Labelled(parts), torch.profiler.profile(activities=[torch.profiler.ProfilerActivity.CPU]) as profile:
-        wall, cpu = _timed(call)
+    on_gpu = device.type == "cuda"
+    activities = [torch.profiler.ProfilerActivity.CPU] + ([torch.profiler.ProfilerActivity.CUDA] if on_gpu else [])
+    with _Labelled(parts), torch.profiler.profile(activities=activities) as profile:
+        wall, cpu = _timed(call, device)
     for event in profile.events():
+        if event.device_type != torch.autograd.DeviceType.CPU:
+            continue  # a kernel: its time is in the self device time of the operator that launched it
         part, parent = (event.name, None) if event.name in labels else ("rest", event.cpu_parent)
         while parent is not None:
             if parent.name in labels:
@@ -310,7 +351,7 @@ def where_time_goes(call, parts: list[tuple[str, object, str]], flops: dict[str,
                 break
             parent = parent.cpu_parent
         kind = "matmul" if _is_matmul(event.name) and event.name not in labels else "other"
-        seconds[(part, kind)] += event.self_cpu_time_total / 1e6
+        seconds[(part, kind)] += (event.self_device_time_total if on_gpu else event.self_cpu_time_total) / 1e6
     profiled = sum(seconds.values())
     rows = {}
     for part in PART_NAMES:
@@ -332,9 +373,11 @@ def lstm_matmul_shapes(bilm: ElmoBiLM, batch_size: int, steps: int, repeats: int
     n_dirs, gates_dim, input_dim = weights.input_t.shape
     proj_dim, cell_dim = weights.projection_t.shape[1:]
     columns = chunk_steps(batch_size, steps) * batch_size
-    x = torch.randn(n_dirs, input_dim, columns)
-    h, m = torch.randn(n_dirs, proj_dim, batch_size), torch.randn(n_dirs, cell_dim, batch_size)
-    gates_in = torch.randn(n_dirs, gates_dim, batch_size)
+    device = device_of(bilm)
+    x = torch.randn(n_dirs, input_dim, columns, device=device)
+    h = torch.randn(n_dirs, proj_dim, batch_size, device=device)
+    m = torch.randn(n_dirs, cell_dim, batch_size, device=device)
+    gates_in = torch.randn(n_dirs, gates_dim, batch_size, device=device)
     shapes = {
         "input product (a chunk of steps)": (lambda: torch.baddbmm(weights.bias, weights.input_t, x),
                                              2 * n_dirs * gates_dim * input_dim * columns, columns // batch_size),
@@ -347,7 +390,7 @@ def lstm_matmul_shapes(bilm: ElmoBiLM, batch_size: int, steps: int, repeats: int
     with torch.no_grad():
         for name, (fn, flops, steps_covered) in shapes.items():
             fn()
-            times = [_timed(fn) for _ in range(repeats)]
+            times = [_timed(fn, device) for _ in range(repeats)]
             wall, cpu = statistics.median(t[0] for t in times), statistics.median(t[1] for t in times)
             result[name] = {"steps_covered": steps_covered, "wall_ms": wall * 1e3, "cpu_ms": cpu * 1e3,
                             "gflops_per_s_wall": flops / wall / 1e9, "gflops_per_s_cpu": flops / cpu / 1e9}
@@ -366,9 +409,12 @@ def layer_agreement(ours: ElmoBiLM, theirs, char_ids: torch.Tensor) -> list[floa
             for k, theirs_layer in enumerate(activations["activations"])]
 
 
-def side_by_side(ours: ElmoBiLM, theirs, batch_size: int, rounds: int, per_token: float) -> dict:
-    """Paired, interleaved rounds of AllenNLP's bi-LM and ours on the same batch (see the module docstring)."""
-    char_ids = batch_to_char_ids(make_sentences(batch_size, TOKENS_PER_SENTENCE, seed=batch_size))
+def side_by_side(ours: ElmoBiLM, theirs, batch_size: int, rounds: int, per_token: float, threads: int | None
+                 ) -> dict:
+    """Paired, interleaved rounds of AllenNLP's bi-LM and ours on the same batch (see the module docstring);
+    ``threads``: what the row records (``None`` on CUDA)."""
+    device = device_of(ours)
+    char_ids = batch_to_char_ids(make_sentences(batch_size, TOKENS_PER_SENTENCE, seed=batch_size)).to(device)
     tokens = batch_size * TOKENS_PER_SENTENCE
 
     def run_theirs():
@@ -383,10 +429,10 @@ def side_by_side(ours: ElmoBiLM, theirs, batch_size: int, rounds: int, per_token
         for index in range(rounds):
             order = [("allennlp", run_theirs), ("ours", lambda: ours(char_ids))]
             for name, fn in order if index % 2 == 0 else reversed(order):
-                times[name].append(_timed(fn))
-            matmul.append(_matmul_round())
+                times[name].append(_timed(fn, device))
+            matmul.append(_matmul_round(device))
             loads.append(os.getloadavg()[0])
-    row: dict = {"batch_size": batch_size, "tokens": tokens, "threads": torch.get_num_threads(),
+    row: dict = {"batch_size": batch_size, "tokens": tokens, "threads": threads,
                  "max_abs_diff_per_layer": diffs, "agrees_within_1e-5": max(diffs) <= AGREEMENT_BOUND,
                  "loadavg_1min_per_round": loads}
     for clock, index in (("wall", 0), ("cpu", 1)):
@@ -405,14 +451,15 @@ def side_by_side(ours: ElmoBiLM, theirs, batch_size: int, rounds: int, per_token
     return row
 
 
-def ours_only(ours: ElmoBiLM, batch_size: int, rounds: int, per_token: float) -> dict:
+def ours_only(ours: ElmoBiLM, batch_size: int, rounds: int, per_token: float, threads: int | None) -> dict:
     """Our tokens/s and fraction of the matmul rate (interleaved with it) at one more batch size."""
-    char_ids = batch_to_char_ids(make_sentences(batch_size, TOKENS_PER_SENTENCE, seed=batch_size))
+    device = device_of(ours)
+    char_ids = batch_to_char_ids(make_sentences(batch_size, TOKENS_PER_SENTENCE, seed=batch_size)).to(device)
     tokens = batch_size * TOKENS_PER_SENTENCE
     with torch.no_grad():
         ours(char_ids)
-        runs = [(_timed(lambda: ours(char_ids)), _matmul_round()) for _ in range(rounds)]
-    row: dict = {"batch_size": batch_size, "tokens": tokens, "threads": torch.get_num_threads()}
+        runs = [(_timed(lambda: ours(char_ids), device), _matmul_round(device)) for _ in range(rounds)]
+    row: dict = {"batch_size": batch_size, "tokens": tokens, "threads": threads}
     for clock, index in (("wall", 0), ("cpu", 1)):
         achieved = [tokens * per_token / run[index] / 1e9 for run, _ in runs]
         row[clock] = {"ours_tokens_per_s": tokens / statistics.median(run[index] for run, _ in runs),
@@ -424,10 +471,14 @@ def _format_row(row: dict, clock: str) -> str:
     data = row[clock]
     ratio, fraction = data["ratio_ours_over_allennlp"], data["ours_fraction_of_matmul_rate"]
     diffs = " ".join(f"{d:.1e}" for d in row["max_abs_diff_per_layer"])
-    return (f"{row['threads']:>7} {row['batch_size']:>3}x{TOKENS_PER_SENTENCE} {clock:>4} "
+    return (f"{_threads_column(row['threads']):>7} {row['batch_size']:>3}x{TOKENS_PER_SENTENCE} {clock:>4} "
             f"{data['allennlp_tokens_per_s']:>9.0f} {data['ours_tokens_per_s']:>9.0f} "
             f"{ratio['median']:>6.2f}x [{ratio['min']:.2f}, {ratio['max']:.2f}] "
             f"{100 * fraction['median']:>5.0f}% [{100 * fraction['min']:.0f}, {100 * fraction['max']:.0f}]  {diffs}")
+
+
+def _threads_column(threads: int | None) -> str:
+    return "-" if threads is None else str(threads)
 
 
 def _format_breakdown(name: str, breakdown: dict) -> list[str]:
@@ -439,7 +490,7 @@ def _format_breakdown(name: str, breakdown: dict) -> list[str]:
     return lines
 
 
-def against_allennlp(args) -> int:
+def against_allennlp(args, device: torch.device) -> int:
     from allennlp_bilm import allennlp_version, load_allennlp_bilm
 
     try:
@@ -460,13 +511,15 @@ def against_allennlp(args) -> int:
                 "Both models start every call from a zero LSTM state.",
         "tokens_per_sentence": TOKENS_PER_SENTENCE, "rounds": args.rounds,
         "elmo_eval": {"package": str(Path(elmo_eval.__file__).parent), "label": args.label},
+        **device_record(device),
     }
     with tempfile.TemporaryDirectory() as tmp:
         random_model = ElmoBiLM.from_options(FULL_OPTIONS, seed=0)
         options_path, weights_path = export_official(random_model, Path(tmp) / "full")
         del random_model
-        ours = ElmoBiLM.from_official(options_path, weights_path)
-        theirs = allennlp_bilm(str(options_path), str(weights_path)).eval()
+        ours = ElmoBiLM.from_official(options_path, weights_path).to(device)
+        # AllenNLP keeps its <S>/</S> character ids on the CPU and moves them to the input's device per call.
+        theirs = allennlp_bilm(str(options_path), str(weights_path)).eval().to(device)
     work = flops_per_position(FULL_OPTIONS)
     per_token = work["total"] * (TOKENS_PER_SENTENCE + 2) / TOKENS_PER_SENTENCE
     report["full_size"] = {"options": FULL_OPTIONS, "flops_per_position": work,
@@ -475,31 +528,33 @@ def against_allennlp(args) -> int:
     header = (f"{'threads':>7} {'batch':>6} {'clock':>4} {'AllenNLP':>9} {'ours':>9} {'ratio [min, max]':>20} "
               f"{'% of matmul [min, max]':>22}  max |diff| per layer (tokens/s)")
     side, sweep, breakdowns = [], [], []
-    for threads in args.threads:
-        torch.set_num_threads(threads)
+    thread_list = thread_counts(args.threads, device, "encoder_speed")
+    for threads in thread_list:
+        set_threads(threads)
         for batch_size in args.batch_sizes:
-            row = side_by_side(ours, theirs, batch_size, args.rounds, per_token)
+            row = side_by_side(ours, theirs, batch_size, args.rounds, per_token, threads)
             side.append(row)
             print(header if len(side) == 1 else "", end="\n" if len(side) == 1 else "")
             print(_format_row(row, "wall") + "\n" + _format_row(row, "cpu"), flush=True)
         for batch_size in args.sweep:
-            row = ours_only(ours, batch_size, args.rounds, per_token)
+            row = ours_only(ours, batch_size, args.rounds, per_token, threads)
             sweep.append(row)
-            print(f"{threads:>7} {batch_size:>3}x{TOKENS_PER_SENTENCE} ours only: "
+            print(f"{_threads_column(threads):>7} {batch_size:>3}x{TOKENS_PER_SENTENCE} ours only: "
                   f"{row['wall']['ours_tokens_per_s']:.0f} tokens/s wall, {row['cpu']['ours_tokens_per_s']:.0f} CPU; "
                   f"{100 * row['wall']['ours_fraction_of_matmul_rate']['median']:.0f}% of the matmul rate wall, "
                   f"{100 * row['cpu']['ours_fraction_of_matmul_rate']['median']:.0f}% CPU", flush=True)
         for batch_size in args.batch_sizes:
-            char_ids = batch_to_char_ids(make_sentences(batch_size, TOKENS_PER_SENTENCE, seed=batch_size))
+            char_ids = batch_to_char_ids(make_sentences(batch_size, TOKENS_PER_SENTENCE, seed=batch_size)).to(device)
             flops = part_flops(FULL_OPTIONS, batch_size * (TOKENS_PER_SENTENCE + 2))
             with torch.no_grad():
                 theirs._elmo_lstm.reset_states()
                 entry = {"threads": threads, "batch_size": batch_size,
-                         "allennlp": where_time_goes(lambda ids=char_ids: theirs(ids), _allennlp_parts(theirs), flops),
-                         "ours": where_time_goes(lambda ids=char_ids: ours(ids), _ours_parts(ours), flops),
+                         "allennlp": where_time_goes(lambda ids=char_ids: theirs(ids), _allennlp_parts(theirs), flops,
+                                                     device),
+                         "ours": where_time_goes(lambda ids=char_ids: ours(ids), _ours_parts(ours), flops, device),
                          "ours_lstm_matmul_shapes": lstm_matmul_shapes(ours, batch_size, TOKENS_PER_SENTENCE + 2)}
             breakdowns.append(entry)
-            print(f"where the time goes, {threads} thread(s), {batch_size}x{TOKENS_PER_SENTENCE}:")
+            print(f"where the time goes, {threads_label(threads)}, {batch_size}x{TOKENS_PER_SENTENCE}:")
             for name in ("allennlp", "ours"):
                 print("\n".join(_format_breakdown(name, entry[name])))
             for name, data in entry["ours_lstm_matmul_shapes"].items():
@@ -507,26 +562,26 @@ def against_allennlp(args) -> int:
                       f"{data['gflops_per_s_cpu']:6.1f} CPU")
     report["side_by_side"], report["ours_only_sweep"], report["where_the_time_goes"] = side, sweep, breakdowns
     targets = {}
-    for threads in args.threads:
+    for threads in thread_list:
         rows = [r for r in side if r["threads"] == threads]
         best = max([r["wall"]["ours_fraction_of_matmul_rate"]["median"] for r in rows]
                    + [r["wall"]["ours_fraction_of_matmul_rate"]["median"] for r in sweep if r["threads"] == threads])
         best_cpu = max([r["cpu"]["ours_fraction_of_matmul_rate"]["median"] for r in rows]
                        + [r["cpu"]["ours_fraction_of_matmul_rate"]["median"] for r in sweep if r["threads"] == threads])
         for row in rows:
-            key = f"{threads} thread(s), {row['batch_size']}x{TOKENS_PER_SENTENCE}"
+            key = f"{threads_label(threads)}, {row['batch_size']}x{TOKENS_PER_SENTENCE}"
             targets[f"{key}: ratio >= 1.5 (wall, median)"] = row["wall"]["ratio_ours_over_allennlp"]["median"] >= 1.5
             targets[f"{key}: ratio >= 1.5 (CPU, median)"] = row["cpu"]["ratio_ours_over_allennlp"]["median"] >= 1.5
             targets[f"{key}: every layer within 1e-5"] = row["agrees_within_1e-5"]
-        targets[f"{threads} thread(s): best fraction of the matmul rate >= 0.8 (wall, median)"] = best >= 0.8
-        targets[f"{threads} thread(s): best fraction of the matmul rate >= 0.8 (CPU, median)"] = best_cpu >= 0.8
+        targets[f"{threads_label(threads)}: best fraction of the matmul rate >= 0.8 (wall, median)"] = best >= 0.8
+        targets[f"{threads_label(threads)}: best fraction of the matmul rate >= 0.8 (CPU, median)"] = best_cpu >= 0.8
     report["targets"] = targets
     print("targets:")
     for name, met in targets.items():
         print(f"  {'met    ' if met else 'NOT met'}  {name}")
     report["loadavg_at_end"] = os.getloadavg()
     report["total_run_s"] = time.perf_counter() - began
-    out = Path(args.output or PROJECT_ROOT / "results" / "benchmarks" / "encoder_vs_allennlp.json")
+    out = Path(args.output or output_path(PROJECT_ROOT / "results" / "benchmarks" / "encoder_vs_allennlp.json", device))
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
     print(f"wrote {out} ({report['total_run_s']:.0f} s)")
@@ -548,11 +603,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rounds", type=int, default=5, help="with --against-allennlp: paired rounds (default 5)")
     parser.add_argument("--label", default="", help="with --against-allennlp: a note stored in the JSON "
                         "(e.g. which elmo_eval was measured)")
+    add_device_argument(parser)
     args = parser.parse_args(argv)
+    device = pick_device(args.device, "encoder_speed")
+    if device is None:
+        return 0
     if args.against_allennlp:
-        return against_allennlp(args)
-    args.output = args.output or str(PROJECT_ROOT / "results" / "benchmarks" / "encoder_speed.json")
-    torch.set_num_threads(2)
+        return against_allennlp(args, device)
+    args.output = args.output or str(output_path(PROJECT_ROOT / "results" / "benchmarks" / "encoder_speed.json",
+                                                 device))
+    threads = thread_counts([2], device, "encoder_speed")[0]
+    set_threads(threads)
     torch.manual_seed(0)
     repeats = 1 if args.quick else 2
     # 32 first: it warms up the allocator and is the size the targets are stated for.
@@ -562,15 +623,15 @@ def main(argv: list[str] | None = None) -> int:
 
     report: dict = {
         "machine": {"python": platform.python_version(), "torch": torch.__version__,
-                    "threads": torch.get_num_threads(), "cpu_count": os.cpu_count(),
-                    "loadavg_at_start": load_before},
+                    "threads": threads, "cpu_count": os.cpu_count(), "loadavg_at_start": load_before},
         "note": "CPU shared with other concurrently running jobs (see loadavg; 2 cores); times are min over repeats "
                 "(median also given). Tokens exclude the <S>/</S> markers the model adds (2 per sentence), "
                 "whose work is still counted in flops_per_token.",
         "tokens_per_sentence": TOKENS_PER_SENTENCE,
         "quick": args.quick,
+        **device_record(device),
     }
-    matmul_gflops = measure_matmul_gflops()
+    matmul_gflops = measure_matmul_gflops(device)
     report["matmul_gflops_2048_at_start"] = matmul_gflops
     print(f"matmul 2048^3: {matmul_gflops:.1f} GFLOP/s", flush=True)
 
@@ -579,7 +640,7 @@ def main(argv: list[str] | None = None) -> int:
         random_model = ElmoBiLM.from_options(FULL_OPTIONS, seed=0)
         options_path, weights_path = export_official(random_model, tmp / "full")
         del random_model
-        bilm = ElmoBiLM.from_official(options_path, weights_path)
+        bilm = ElmoBiLM.from_official(options_path, weights_path).to(device)
         reference = ReferenceBiLM(bilm)
         work = flops_per_position(FULL_OPTIONS)
         per_token = work["total"] * (TOKENS_PER_SENTENCE + 2) / TOKENS_PER_SENTENCE
@@ -599,7 +660,7 @@ def main(argv: list[str] | None = None) -> int:
                   flush=True)
         # The bound is the best matmul rate seen in this run (measured before and after the sweep),
         # so load from other jobs during one measurement cannot inflate the fraction.
-        report["matmul_gflops_2048_after_sweep"] = measure_matmul_gflops()
+        report["matmul_gflops_2048_after_sweep"] = measure_matmul_gflops(device)
         matmul_gflops = max(matmul_gflops, report["matmul_gflops_2048_after_sweep"])
         report["matmul_gflops_bound"] = matmul_gflops
         for row in sweep:
@@ -621,7 +682,7 @@ def main(argv: list[str] | None = None) -> int:
         del bilm, reference
 
     if (SHARED_FIXTURE / "options.json").exists():
-        small = ElmoBiLM.from_official(SHARED_FIXTURE / "options.json", SHARED_FIXTURE / "lm_weights.hdf5")
+        small = ElmoBiLM.from_official(SHARED_FIXTURE / "options.json", SHARED_FIXTURE / "lm_weights.hdf5").to(device)
         row = throughput(small, ReferenceBiLM(small), 32, 10 if args.quick else 20, with_reference=True)
         work = flops_per_position(small.options)
         row["flops_per_token_incl_boundaries"] = work["total"] * (TOKENS_PER_SENTENCE + 2) / TOKENS_PER_SENTENCE

@@ -23,7 +23,12 @@ machine); words/s = real words (boundaries excluded) / summed step time; the rat
 per round (median [min, max]). Writes ``results/benchmarks/pretrain_speed.json`` with the load
 average before and after.
 
-    python benchmarks/pretrain_speed.py [--threads 1,2] [--steps 12]
+    python benchmarks/pretrain_speed.py [--threads 1,2] [--steps 12] [--device cuda]
+
+``--device cuda`` puts the three models and the batches on the GPU, closes every timed step with
+``torch.cuda.synchronize()``, runs once without a thread count (threads: null), records the device,
+torch and CUDA versions and writes ``pretrain_speed_cuda.json``; without CUDA it says so on stderr and
+exits 0, writing nothing (``benchmarks/_device.py``).
 """
 
 from __future__ import annotations
@@ -39,6 +44,16 @@ from collections import Counter
 from pathlib import Path
 
 import torch
+from _device import (
+    add_device_argument,
+    device_record,
+    output_path,
+    pick_device,
+    set_threads,
+    synchronize,
+    thread_counts,
+    threads_label,
+)
 from torch import nn
 
 from elmo_eval.encoders.elmo_lstm import _gather_time, reverse_within_lengths
@@ -137,21 +152,25 @@ def _batches(vocab: Vocabulary, batch_size: int, count: int, seed: int) -> list:
 
 
 class _Trainee:
-    """One model with its optimizer: ``step(batch)`` = loss, backward, gradient clipping, Adam step."""
+    """One model with its optimizer: ``step(batch)`` = loss, backward, gradient clipping, Adam step,
+    timed until ``device`` has finished it."""
 
-    def __init__(self, parameters, loss_fn, grad_clip: float):
+    def __init__(self, parameters, loss_fn, grad_clip: float, device: torch.device):
+        self.device = device
         self.parameters = list(parameters)
         self.loss_fn = loss_fn
         self.grad_clip = grad_clip
         self.optimizer = torch.optim.Adam(self.parameters, lr=1e-3)
 
     def step(self, batch) -> tuple[float, float]:
+        synchronize(self.device)
         wall, cpu = time.perf_counter(), time.process_time()
         loss = self.loss_fn(batch)
         self.optimizer.zero_grad()
         loss.backward()
         torch.nn.utils.clip_grad_norm_(self.parameters, self.grad_clip)
         self.optimizer.step()
+        synchronize(self.device)
         return time.perf_counter() - wall, time.process_time() - cpu
 
 
@@ -167,23 +186,26 @@ def _spread(values: list[float]) -> dict:
             "max": round(max(values), 4)}
 
 
-def benchmark(preset_name: str, steps: int, warmup: int = 2) -> dict:
+def benchmark(preset_name: str, steps: int, device: torch.device, warmup: int = 2) -> dict:
     preset = get_preset(preset_name)
     vocab = _vocabulary(VOCAB_SIZES[preset_name])
-    batches = _batches(vocab, preset.batch_size, steps + warmup, seed=0)
+    batches = [batch.to(device) for batch in _batches(vocab, preset.batch_size, steps + warmup, seed=0)]
     lstm = preset.options["lstm"]
     models = {}
     torch.manual_seed(0)
     elmo = BiLMPretrainer(preset.options, len(vocab), dropout=preset.dropout, num_sampled=preset.num_sampled)
-    models["elmo"] = _Trainee(elmo.parameters(), _pretrainer_loss(elmo), preset.grad_clip)
+    elmo.to(device)
+    models["elmo"] = _Trainee(elmo.parameters(), _pretrainer_loss(elmo), preset.grad_clip, device)
     torch.manual_seed(0)
     twin = BiLMPretrainer(preset.options, len(vocab), dropout=preset.dropout, num_sampled=preset.num_sampled)
     twin.bilm.lstm = TorchLstmStack(lstm["projection_dim"], lstm["dim"], lstm["projection_dim"], lstm["n_layers"])
-    models["torch_lstm"] = _Trainee(twin.parameters(), _pretrainer_loss(twin), preset.grad_clip)
+    twin.to(device)
+    models["torch_lstm"] = _Trainee(twin.parameters(), _pretrainer_loss(twin), preset.grad_clip, device)
     torch.manual_seed(0)
     reference = ReferenceBiLM(len(vocab), lstm["dim"], lstm["projection_dim"], preset.num_sampled, preset.dropout)
+    reference.to(device)
     models["torch_lstm_word_input"] = _Trainee(
-        reference.parameters(), lambda b: reference.loss(b.forward_targets.clamp(min=0), b), preset.grad_clip)
+        reference.parameters(), lambda b: reference.loss(b.forward_targets.clamp(min=0), b), preset.grad_clip, device)
     for module in (elmo, twin, reference):
         module.train()
     names = list(models)
@@ -214,21 +236,26 @@ def benchmark(preset_name: str, steps: int, warmup: int = 2) -> dict:
     return result
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--threads", default="1,2", help="torch thread counts, comma-separated (default 1,2)")
     parser.add_argument("--steps", type=int, default=12)
     parser.add_argument("--presets", default="tiny,small")
-    parser.add_argument("--out", default="results/benchmarks/pretrain_speed.json")
-    args = parser.parse_args()
+    parser.add_argument("--out", default=None,
+                        help="the JSON written (default results/benchmarks/pretrain_speed.json, _cuda.json on cuda)")
+    add_device_argument(parser)
+    args = parser.parse_args(argv)
+    device = pick_device(args.device, "pretrain_speed")
+    if device is None:
+        return 0
     load_before = os.getloadavg()
     results = []
-    for threads in [int(t) for t in args.threads.split(",")]:
-        torch.set_num_threads(threads)
+    for threads in thread_counts([int(t) for t in args.threads.split(",")], device, "pretrain_speed"):
+        set_threads(threads)
         for name in args.presets.split(","):
-            row = {"threads": threads, **benchmark(name, args.steps)}
+            row = {"threads": threads, **benchmark(name, args.steps, device)}
             results.append(row)
-            print(f"{threads} thread(s) {name:>5}: " + "; ".join(
+            print(f"{threads_label(threads)} {name:>5}: " + "; ".join(
                 f"{clock} elmo {row[clock]['elmo_words_per_second']:.0f} words/s, torch.nn.LSTM same model "
                 f"{row[clock]['torch_lstm_words_per_second']:.0f} ({row[clock]['elmo_over_torch_lstm']:.2f}x, per step "
                 f"{row[clock]['elmo_over_torch_lstm_per_step']['median']:.2f} "
@@ -248,12 +275,14 @@ def main() -> None:
         "target_small_words_per_second": 4000,
         "goal": "elmo words/s >= 1.0x torch_lstm (the same model on torch.nn.LSTM(proj_size=...)) at tiny and small",
         "results": results,
+        **device_record(device),
     }
-    out = Path(args.out)
+    out = Path(args.out or output_path("results/benchmarks/pretrain_speed.json", device))
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
     print(f"wrote {out}")
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    raise SystemExit(main())
