@@ -143,8 +143,9 @@ def run_layers_feature_major(weights: InferenceWeights, inputs: torch.Tensor, st
     new_cell = torch.empty_like(cell)
     scratch = torch.empty_like(cell)
     hidden = h0.clone() if step_valid is not None else h0
-    # blocks help one thread; split over threads, each block's operator would wait for all of them
-    block = ROW_BLOCK if torch.get_num_threads() == 1 else gates_dim
+    # blocks help one CPU thread; split over threads, each block's operator would wait for all of them, and on
+    # a GPU each block would be one more kernel launch per step
+    block = ROW_BLOCK if torch.get_num_threads() == 1 and h0.device.type == "cpu" else gates_dim
     row_blocks = [slice(start, start + block) for start in range(0, gates_dim, block)]
     chunk = None
     for t in range(steps):
