@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -177,3 +178,22 @@ def test_subset_updates_changes_only_the_digests_of_runs_on_a_fraction():
     before = Hyperparameters(dataclasses.replace(before.trainer, subset_updates="subset"), before.embedder,
                              before.head, before.data)
     assert run_inputs(runs[1.0], spec, _Setup(), "data")[1] == inputs_digest(before.to_dict(), None, "v" * 16, "data")
+
+
+def test_relative_corpus_paths_are_found_from_the_folder_beside_the_bilm(tmp_path, monkeypatch):
+    """``pretrain --train corpus/train --out bilm`` run in one folder, ``reproduce --encoder bilm:...`` in another."""
+    from elmo_eval.runner.baseline_vectors import bilm_corpus
+
+    work = tmp_path / "work"
+    (work / "corpus").mkdir(parents=True)
+    (work / "corpus" / "shard-000.txt").write_text("a b c\n", encoding="utf-8")
+    (work / "bilm").mkdir()
+    (work / "bilm" / "pretrain_result.json").write_text(json.dumps(
+        {"request": {"train": ["corpus/shard-000.txt"]}, "train_stats": {"tokens": 3}}), encoding="utf-8")
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    files, tokens = bilm_corpus(work / "bilm")
+    assert files == [work.resolve() / "corpus" / "shard-000.txt"] and tokens == 3
+    monkeypatch.chdir(work)  # from where pretrain ran, the path as recorded
+    assert bilm_corpus(Path("bilm"))[0] == [Path("corpus/shard-000.txt")]

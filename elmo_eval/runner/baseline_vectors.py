@@ -31,13 +31,21 @@ class MissingVectorsError(UsageError):
 
 def bilm_corpus(bilm_dir: Path) -> tuple[list[Path], int | None]:
     """The training files a biLM folder written by ``elmo-eval pretrain`` was trained on (in order),
-    and their token count; ``([], None)`` when the folder does not record them."""
+    and their token count; ``([], None)`` when the folder does not record them.
+
+    ``pretrain`` records the paths as it was given them: a relative one is looked up from the current
+    folder, else from the folder that holds the biLM (``pretrain --out DIR`` is usually run beside DIR)."""
     record = Path(bilm_dir) / "pretrain_result.json"
     try:
         result = json.loads(record.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return [], None
-    files = [Path(f) for f in (result.get("request") or {}).get("train") or []]
+    beside = Path(bilm_dir).resolve().parent
+
+    def located(path: Path) -> Path:
+        return beside / path if not path.is_absolute() and not path.exists() and (beside / path).exists() else path
+
+    files = [located(Path(f)) for f in (result.get("request") or {}).get("train") or []]
     return files, (result.get("train_stats") or {}).get("tokens")
 
 
