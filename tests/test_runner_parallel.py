@@ -149,3 +149,18 @@ def test_a_failing_run_comes_back_as_plain_data_saying_whether_it_is_a_usage_err
     assert outcome["ok"] is False and outcome["run"] == "topic/no-such-run"
     assert outcome["traceback"].startswith("Traceback") and outcome["message"]
     assert isinstance(outcome["usage"], bool)
+
+
+def test_the_request_workers_get_keeps_a_registered_copys_format(tmp_path, monkeypatch) -> None:
+    """A registered CoNLL-2005 copy is ``{split: path, "options": {"format": ...}}``: its paths are made
+    absolute for the workers, its options passed as they are."""
+    from elmo_eval.runner.launch import plain_request
+
+    monkeypatch.chdir(tmp_path)
+    request = plain_request("default", {"data_roots": {
+        "srl": {"train": "release/train", "dev": "release/devel", "options": {"format": "conll2005"}},
+        "ner": "conll2003"}})
+    assert request["data_roots"]["srl"] == {"train": tmp_path / "release" / "train",
+                                            "dev": tmp_path / "release" / "devel",
+                                            "options": {"format": "conll2005"}}
+    assert request["data_roots"]["ner"] == tmp_path / "conll2003"

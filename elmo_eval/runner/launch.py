@@ -178,8 +178,10 @@ def plain_request(profile: str, request: dict) -> dict:
     out["cache_dir"] = absolute(request.get("cache_dir") or default_cache_dir())
     for name in ("options", "weights", "bilm_dir", "glove"):
         out[name] = absolute(request.get(name))
-    out["data_roots"] = {task: {split: absolute(p) for split, p in where.items()} if isinstance(where, dict)
-                         else absolute(where) for task, where in (request.get("data_roots") or {}).items()}
+    # a registered copy is {split: path, "options": {...}} (its format): only the paths are made absolute
+    out["data_roots"] = {task: {split: p if split == "options" else absolute(p) for split, p in where.items()}
+                         if isinstance(where, dict) else absolute(where)
+                         for task, where in (request.get("data_roots") or {}).items()}
     return out
 
 
