@@ -53,6 +53,7 @@ def test_runs_in_worker_processes_equal_the_same_runs_in_process(both_ways, caps
     assert (root / "parallel" / "leaderboard.md").exists()
     timings = (root / "parallel" / "timings.md").read_text()
     assert "in 2 processes, 1 thread(s) each" in timings and "Runs trained side by side" in timings
+    assert str(root) not in timings  # committed with the results: no machine paths
     logs = list((root / "cache" / "launch").glob("parallel-*/workers/worker-*.log"))
     assert 1 <= len(logs) <= 2 and any("== topic/" in log.read_text() for log in logs)
 

@@ -246,7 +246,7 @@ def _run_encoders(summary: dict, runs, specs, preset, cache_dir: Path, out_dir: 
         clock = current_clock()
         if clock is not None and clock.computed:  # written now so the report links it; again after, with its time
             write_timings(clock, out_dir, encoder_args.get("shard_spec"))
-        with stage(f"report ({out_dir})", work=False):
+        with stage(f"report ({out_dir.name})", work=False):  # the name only: timings.md is committed
             summary["report"] = str(build_report(out_dir, name=out_dir.name, samples=significance_samples))
     return summary
 
