@@ -56,6 +56,7 @@ def test_runs_in_worker_processes_equal_the_same_runs_in_process(both_ways, caps
     assert str(root) not in timings  # committed with the results: no machine paths
     logs = list((root / "cache" / "launch").glob("parallel-*/workers/worker-*.log"))
     assert 1 <= len(logs) <= 2 and any("== topic/" in log.read_text() for log in logs)
+    assert any("  epoch 1/" in log.read_text() for log in logs)  # a worker's log says where its run is
 
 
 @pytest.mark.slow

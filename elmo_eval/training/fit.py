@@ -7,6 +7,7 @@ test is scored once, with the restored best weights.
 from __future__ import annotations
 
 import logging
+import sys
 import time
 import warnings
 from collections.abc import Mapping, Sequence
@@ -130,6 +131,8 @@ def train_and_evaluate(
         enable_version_counter=False,
     )
     callbacks = [checkpoint, EarlyStopping(monitor="dev_metric", mode="max", patience=trainer_hp.patience)]
+    if not progress:
+        callbacks.append(EpochLines(task.main_metric, trainer_hp.max_epochs))
     options = {"accelerator": "cpu", "devices": 1, **(trainer_options or {})}
     trainer = pl.Trainer(
         max_epochs=trainer_hp.max_epochs,
@@ -182,6 +185,28 @@ def train_and_evaluate(
             task.write_predictions(pred_dir / f"{name}{task.predictions_suffix}", instances, predictions)
     result["seconds"] = {"fit": fit_seconds, "total": time.time() - started}
     return result
+
+
+class EpochLines(pl.Callback):
+    """Without a progress bar, one line per epoch on stderr: the dev score, the best so far and the
+    epoch's seconds, so the log of a long run (a ``--jobs`` worker's, a cluster job's) says where it is.
+    It only reads what the model recorded: the run's numbers do not depend on it."""
+
+    def __init__(self, metric: str, max_epochs: int):
+        self.metric, self.max_epochs, self.started = metric, max_epochs, time.time()
+
+    def on_train_epoch_start(self, trainer, pl_module) -> None:
+        self.started = time.time()
+
+    def on_train_epoch_end(self, trainer, pl_module) -> None:
+        history = getattr(pl_module, "dev_history", [])
+        if not trainer.is_global_zero or not history:
+            return
+        scores = [entry.get(self.metric) for entry in history if isinstance(entry.get(self.metric), (int, float))]
+        if not scores:
+            return
+        print(f"  epoch {trainer.current_epoch + 1}/{self.max_epochs}: dev {self.metric} {scores[-1]:.2f} "
+              f"(best {max(scores):.2f}), {time.time() - self.started:.0f}s", file=sys.stderr, flush=True)
 
 
 def _loggers(out_dir: Path) -> list:
