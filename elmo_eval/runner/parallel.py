@@ -130,8 +130,8 @@ class LocalPool:
             self._build_layer_caches(pending, specs, setup, data_roots, cache_dir, layer_policy)
             ordered = longest_first(pending, specs, setup, data_roots, out_dir)
             request = dict(self.request)
-            if encoder_spec is not None:  # several --encoder: each worker loads this one only
-                request.update(encoder_specs=[encoder_spec], encoder_name=None)
+            if len(request.get("encoder_specs") or []) > 1:  # several --encoder: each worker loads this one only
+                request.update(encoder_specs=[encoder_spec], encoder_name=None)  # (named in its spec, as here)
             logs = jobs_folder(cache_dir, out_dir) / "workers"
             jobs = min(self.jobs, len(ordered))
             # the stage's name goes into timings.md, which a results folder commits: no machine path in it
