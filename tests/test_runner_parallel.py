@@ -166,3 +166,29 @@ def test_the_request_workers_get_keeps_a_registered_copys_format(tmp_path, monke
                                             "dev": tmp_path / "release" / "devel",
                                             "options": {"format": "conll2005"}}
     assert request["data_roots"]["ner"] == tmp_path / "conll2003"
+
+
+@pytest.mark.slow
+def test_several_encoders_each_get_their_own_runs_in_the_workers(tmp_path) -> None:
+    for name, seed in (("a", 0), ("b", 1)):
+        export_official(ElmoBiLM.from_options(TINY_BILM, seed=seed), tmp_path / name)
+    out = tmp_path / "out"
+    code = main(["reproduce", "--encoder", f"bilm:{tmp_path / 'a'},name=first", "--encoder",
+                 f"bilm:{tmp_path / 'b'},name=second", "--world", "--world-size", "tiny", "--tasks", "topic",
+                 "--tables", "table1", "--seeds", "1", "--hp-profile", "tiny", "--out", str(out), "--threads", "1",
+                 "--cache-dir", str(tmp_path / "cache"), "--no-progress", "--significance-samples", "20",
+                 "--jobs", "2", "--no-report"])
+    assert code == 0
+    owners = sorted(p.parent.parent.parent.name for p in out.glob("runs/*/topic/*/result.json"))
+    assert owners[-2:] == ["first", "second"] and len(owners) == 3  # one shared baseline, one run per encoder
+
+
+@pytest.mark.slow
+def test_one_encoder_keeps_its_given_name_in_the_workers(tmp_path) -> None:
+    export_official(ElmoBiLM.from_options(TINY_BILM, seed=0), tmp_path / "bilm")
+    out = tmp_path / "out"
+    code = main(["reproduce", "--encoder", f"bilm:{tmp_path / 'bilm'}", "--encoder-name", "mine", "--world",
+                 "--world-size", "tiny", "--tasks", "topic", "--tables", "table1", "--seeds", "1", "--hp-profile",
+                 "tiny", "--out", str(out), "--threads", "1", "--cache-dir", str(tmp_path / "cache"),
+                 "--no-progress", "--jobs", "2", "--no-report"])
+    assert code == 0 and len(list(out.glob("runs/mine/topic/*/result.json"))) == 1
