@@ -178,3 +178,18 @@ def test_data_flag_keeps_a_folder_it_cannot_place(tmp_path):
     (tmp_path / "nothing").mkdir()
     found = resolve_real_data([load_spec("srl")], {"srl": str(tmp_path / "nothing")}, data_dir=str(tmp_path / "d"))
     assert found["srl"] == tmp_path / "nothing"  # the reader's own error then names the files it expected
+
+
+def test_a_run_records_the_format_its_data_was_read_in(tmp_path):
+    """The report's Data column can then say that SRL rows are CoNLL-2005, not the paper's CoNLL-2012."""
+    from elmo_eval.runner.encoders import EncoderSetup
+    from elmo_eval.runner.execute import TaskData
+    from elmo_eval.runner.report_tables import _source
+
+    release = _conll2005_release(tmp_path / "conll05st-release")
+    spec = load_spec("srl")
+    found = resolve_real_data([spec], {"srl": str(release)}, data_dir=str(tmp_path / "data"))
+    data = TaskData(spec, EncoderSetup("none", None, None), found, tmp_path / "cache")
+    assert data.source["kind"] == "real" and data.source["format"] == "conll2005"
+    assert _source([{"data_source": data.source}]) == "real, conll2005"
+    assert _source([{"data_source": {"kind": "real"}}]) == "real"  # runs recorded before the field: as before

@@ -92,10 +92,13 @@ class TaskData:
         self.spec, self.setup, self.cache_dir = spec, setup, cache_dir
         # a registered copy may say which of the task's formats its files are in (SRL: CoNLL-2005 or 2012);
         # a hyperparameter profile may set data options too (sentence-level SST at CPU size)
-        self.task = spec.build_task(**task_options(spec, data_roots, profile_options))
+        options = task_options(spec, data_roots, profile_options)
+        self.task = spec.build_task(**options)
         world = _reads_world(spec, setup, data_roots)
         self.paths = paths = task_data_paths(spec, setup, data_roots)
         self.source = data_source(setup, world, paths)
+        if not world and options.get("format"):  # which of the task's formats (datasets) the files are in
+            self.source["format"] = options["format"]
         self.splits = {name: self.task.read(path) for name, path in paths.items()}
         if "dev" not in self.splits and spec.data.get("dev_from_train") and not world:
             # datasets without a dev split (AG News): a seeded slice of train, held out from training

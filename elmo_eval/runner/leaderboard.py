@@ -51,7 +51,8 @@ def _data_label(runs: list[dict]) -> str:
     if source.get("kind") == "world":
         return f"world {source.get('version')} ({source.get('size')})"
     fingerprint = (source.get("fingerprint") or "")[:8]
-    return f"real ({fingerprint})" if fingerprint else source.get("kind", "?")
+    details = ", ".join(x for x in (fingerprint, source.get("format")) if x)
+    return f"real ({details})" if details else source.get("kind", "?")
 
 
 def _has_chars(record: dict) -> bool:

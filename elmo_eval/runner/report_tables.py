@@ -167,11 +167,13 @@ def variants_table(rs: ResultSet, comp: Comparison, encoder: str, out: Path) -> 
 
 
 def _source(runs: list[dict]) -> str:
-    """Short label of the data a task's runs read: ``world 1.9`` or ``real``."""
+    """Short label of the data a task's runs read: ``world 1.9``, ``real``, or ``real, conll2005`` where the
+    task reads more than one dataset's format (the paper's columns are for the spec's own dataset)."""
     source = runs[0].get("data_source") or {}
     if source.get("kind") == "world":
         return f"world {source.get('version')}"
-    return source.get("kind", "?")
+    kind = source.get("kind", "?")
+    return f"{kind}, {source['format']}" if source.get("format") else kind
 
 
 def probes_table(probe_results: list[dict], comp: Comparison, encoder: str, out: Path) -> tuple[str, list[dict]]:
