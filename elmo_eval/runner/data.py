@@ -50,16 +50,8 @@ def _with_format(spec: TaskSpec, folder: Path) -> DataLocation:
     finds them, with the format it recognised (as a registered copy carries it); the folder unchanged
     when it has the spec's own layout or no recognisable split (the reader's error then names it)."""
     layout = spec.split_paths(folder, world=False)
-    check_task = _check_task_name(spec)
-    if check_task is None or not folder.is_dir() or all(path.exists() for path in layout.values()):
-        return folder
-    from elmo_eval.assets.check import CHECK_TASKS, NoUsableSplit, locate_splits
-
-    try:
-        located = locate_splits(CHECK_TASKS[check_task], folder)
-    except (NoUsableSplit, FileNotFoundError):
-        return folder
-    if not all(split in located.splits for split in layout):
+    located = _located(spec, folder, layout)
+    if located is None or not all(split in located.splits for split in layout):
         return folder
     location: dict = {split: located.splits[split] for split in layout}
     location["options"] = {"format": located.fmt.name}
@@ -88,16 +80,24 @@ def split_paths(spec: TaskSpec, location: DataLocation) -> dict[str, Path]:
     if isinstance(location, dict):
         return {split: Path(p) for split, p in location.items() if split in ("train", "dev", "test")}
     layout = spec.split_paths(location, world=False)
-    if all(path.exists() for path in layout.values()):
-        return layout
-    check_task = _check_task_name(spec)
-    if check_task is None or not Path(location).exists():
-        return layout
-    from elmo_eval.assets.check import CHECK_TASKS, NoUsableSplit, locate_splits
-
-    try:
-        located = locate_splits(CHECK_TASKS[check_task], Path(location))
-    except (NoUsableSplit, FileNotFoundError):
+    located = _located(spec, Path(location), layout)
+    if located is None:
         return layout
     # the splits the spec reads (topic: no dev, carved from train), from where data check finds them
     return {split: located.splits.get(split, path) for split, path in layout.items()}
+
+
+def _located(spec: TaskSpec, folder: Path, layout: dict[str, Path]):
+    """Where ``data check`` finds the task's splits under ``folder`` (a ``Located``), or None when the
+    folder has the spec's own ``layout``, does not exist, or holds no split data check can name."""
+    if all(path.exists() for path in layout.values()):
+        return None
+    check_task = _check_task_name(spec)
+    if check_task is None or not folder.exists():
+        return None
+    from elmo_eval.assets.check import CHECK_TASKS, NoUsableSplit, locate_splits
+
+    try:
+        return locate_splits(CHECK_TASKS[check_task], folder)
+    except (NoUsableSplit, FileNotFoundError):
+        return None

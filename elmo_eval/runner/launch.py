@@ -267,8 +267,10 @@ def _run_local(executor, calls: list[tuple], options: LaunchOptions) -> list:
     return jobs
 
 
-def unfinished(runs, specs: dict, setup, out_dir: Path, data_roots: dict) -> list:
-    """The runs without a result computed from their current inputs (the others are not submitted)."""
+def unfinished(runs, specs: dict, setup, out_dir: Path, data_roots: dict,
+               fingerprints: dict[str, str] | None = None) -> list:
+    """The runs without a result computed from their current inputs (the others are not submitted).
+    ``fingerprints``: filled with each task's data fingerprint (hashed once), for the caller to reuse."""
     from elmo_eval.runner.execute import (
         _finished_with,
         data_fingerprint,
@@ -279,7 +281,7 @@ def unfinished(runs, specs: dict, setup, out_dir: Path, data_roots: dict) -> lis
     )
     from elmo_eval.runner.results import RESULT_FILE
 
-    fingerprints: dict[str, str] = {}
+    fingerprints = {} if fingerprints is None else fingerprints
     pending = []
     for run in runs:
         spec = specs[run.task]

@@ -120,14 +120,15 @@ class LocalPool:
         from elmo_eval.runner.stages import record, stage
 
         out_dir, cache_dir = Path(self.request["out_dir"]), Path(self.request["cache_dir"])
-        pending = unfinished(runs, specs, setup, out_dir, data_roots)
+        fingerprints: dict[str, str] = {}  # each task's data hashed once, here and for the layer caches
+        pending = unfinished(runs, specs, setup, out_dir, data_roots, fingerprints)
         todo = {_run_key(run) for run in pending}
         for position, run in enumerate(runs, 1):
             if _run_key(run) not in todo:
                 _say(f"[{position}/{len(runs)}] {_label(run)}: done already, skipped")
                 record(f"[{position}/{len(runs)}] {_label(run)}", 0.0, computed=False)
         if pending:
-            self._build_layer_caches(pending, specs, setup, data_roots, cache_dir, layer_policy)
+            self._build_layer_caches(pending, specs, setup, data_roots, cache_dir, layer_policy, fingerprints)
             ordered = longest_first(pending, specs, setup, data_roots, out_dir)
             request = dict(self.request)
             if len(request.get("encoder_specs") or []) > 1:  # several --encoder: each worker loads this one only
@@ -142,16 +143,18 @@ class LocalPool:
                 record(f"run {_label(run)}", seconds.get(_run_key(run), 0.0), parallel=True)
         return [run_dir(out_dir, run_owner(setup, run), run) / RESULT_FILE for run in runs]
 
-    def _build_layer_caches(self, pending, specs, setup, data_roots, cache_dir, layer_policy) -> None:
-        """Every layer cache the pending runs read, built here once (each worker then only opens it)."""
-        from elmo_eval.runner.execute import TaskData, data_fingerprint, run_inputs, task_data_paths
+    def _build_layer_caches(self, pending, specs, setup, data_roots, cache_dir, layer_policy,
+                            fingerprints: dict[str, str]) -> None:
+        """Every layer cache the pending runs read, built here once (each worker then only opens it);
+        ``fingerprints``: each task's data fingerprint, as :func:`unfinished` hashed it."""
+        from elmo_eval.runner.execute import TaskData, run_inputs
 
         seen = set()
         for run in pending:
             if not run.reads_encoder:
                 continue
             spec = specs[run.task]
-            hp, _ = run_inputs(run, spec, setup, data_fingerprint(task_data_paths(spec, setup, data_roots)))
+            hp, _ = run_inputs(run, spec, setup, fingerprints[run.task])
             key = (run.task, json.dumps(hp.get("data", {}), sort_keys=True))
             if key in seen:
                 continue
@@ -228,21 +231,20 @@ def longest_first(pending, specs: dict, setup, data_roots: dict, out_dir: Path) 
     from elmo_eval.runner.execute import run_dir, run_owner
     from elmo_eval.runner.results import RESULT_FILE
 
+    recorded: dict[Path, float] = {}  # each result file in out_dir read once: its run's wall time
     task_seconds: dict[str, list[float]] = {}
     for path in sorted(Path(out_dir).glob(f"runs/*/*/*/{RESULT_FILE}")):
         try:
-            record = json.loads(path.read_text(encoding="utf-8"))
-            task_seconds.setdefault(path.parent.parent.name, []).append(float(record["seconds"]["total"]))
+            recorded[path] = float(json.loads(path.read_text(encoding="utf-8"))["seconds"]["total"])
         except (OSError, ValueError, KeyError, TypeError):
             continue
+        task_seconds.setdefault(path.parent.parent.name, []).append(recorded[path])
     tokens: dict[str, int] = {}
 
     def expected(run) -> tuple[int, float]:
-        path = run_dir(out_dir, run_owner(setup, run), run) / RESULT_FILE
-        try:
-            return 1, float(json.loads(path.read_text(encoding="utf-8"))["seconds"]["total"])
-        except (OSError, ValueError, KeyError, TypeError):
-            pass
+        own = recorded.get(run_dir(out_dir, run_owner(setup, run), run) / RESULT_FILE)
+        if own is not None:
+            return 1, own
         if task_seconds.get(run.task):
             return 1, sum(task_seconds[run.task]) / len(task_seconds[run.task]) * run.fraction
         if run.task not in tokens:
