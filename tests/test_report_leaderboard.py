@@ -230,3 +230,67 @@ def test_upgrading_a_cut_off_result_file_is_one_error_line(tmp_path, capsys):
     assert main(["upgrade-results", str(tmp_path / "results")]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and f"{folder / 'result.json'}: incomplete or corrupt result file" in err, err
+
+
+def test_a_goal_column_says_met_or_by_how_much_the_gain_falls_short(two_encoders, capsys):
+    """`report --goal table1=20` adds a column to Table 1; it stays on later rebuilds (goals.json)
+    until --clear-goals; the CSV and summary carry the shortfall."""
+    from elmo_eval.cli import main
+
+    assert main(["report", str(two_encoders), "--significance-samples", "200", "--goal", "table1=20"]) == 0
+    assert json.loads((two_encoders / "goals.json").read_text()) == {"table1": 20.0}
+    for rebuild in (["--goal", "table1=20"], []):  # a rebuild without --goal keeps the folder's goal
+        assert main(["report", str(two_encoders), "--significance-samples", "200", *rebuild]) == 0
+        strong = (two_encoders / "strong" / "table1.md").read_text()
+        weak = (two_encoders / "weak" / "table1.md").read_text()
+        assert "| Goal: +20.00, p < 0.05 |" in strong.splitlines()[2]
+        assert strong.count("| met |") == 2  # +27.50 on alpha and on beta, p < 0.05
+        assert "| short by 15.00 |" in weak and "| short by 10.00 |" in weak  # +5 on alpha, +10 on beta
+        assert "Goal: a gain of at least +20.00" in weak
+    rows = {r["task"]: r for r in pd.read_csv(two_encoders / "weak" / "table1.csv").to_dict("records")}
+    assert rows["alpha"]["goal_shortfall"] == pytest.approx(15.0) and not rows["alpha"]["goal_met"]
+    assert rows["gamma"]["goal_met"]  # +72.5 over the floored baseline
+    assert json.loads((two_encoders / "summary.json").read_text())["goals"] == {"table1": 20.0}
+    # the character-aware comparison is not in these runs: its goal is kept, no table appears
+    assert main(["report", str(two_encoders), "--goal", "table1_char=1.5", "--significance-samples", "50"]) == 0
+    assert json.loads((two_encoders / "goals.json").read_text()) == {"table1": 20.0, "table1_char": 1.5}
+    assert main(["report", str(two_encoders), "--clear-goals", "--significance-samples", "50"]) == 0
+    assert not (two_encoders / "goals.json").exists()
+    assert "Goal" not in (two_encoders / "strong" / "table1.md").read_text()
+
+
+@pytest.mark.parametrize("goal, expected", [
+    ("nosuch=1.5", "COMPARISON=GAIN with COMPARISON one of table1, table1_char"),
+    ("table1", "COMPARISON=GAIN"),
+    ("table2=1", "COMPARISON one of table1"),  # not a gain comparison
+    ("table1=abc", "the gain must be a number"),
+    ("table1=nan", "the gain must be a number"),
+])
+def test_a_bad_goal_is_one_usage_line_and_writes_nothing(two_encoders, capsys, goal, expected):
+    from elmo_eval.cli import main
+
+    assert main(["report", str(two_encoders), "--goal", goal]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith("elmo-eval report: error: ") and expected in err, err
+    assert not (two_encoders / "goals.json").exists() and not (two_encoders / "README.md").exists()
+
+
+@pytest.mark.parametrize("content", ['{"table1": "1.5"}', '{"table9": 1}', "[1.5]", '{"table1": 1.5', '{"table1": true}'])
+def test_a_malformed_goals_file_names_itself(two_encoders, capsys, content):
+    from elmo_eval.cli import main
+
+    (two_encoders / "goals.json").write_text(content)
+    assert main(["report", str(two_encoders)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and f"{two_encoders / 'goals.json'}:" in err, err
+    assert (two_encoders / "goals.json").read_text() == content
+
+
+def test_goal_verdict():
+    from elmo_eval.runner.goals import goal_verdict
+
+    assert goal_verdict(1.34, 0.0004, 1.5) == (False, pytest.approx(0.16), "short by 0.16")
+    assert goal_verdict(-0.61, 0.24, 1.5) == (False, pytest.approx(2.11), "short by 2.11")
+    assert goal_verdict(1.6, 0.2, 1.5) == (False, 0.0, "gain reached, not significant (p 0.200)")
+    assert goal_verdict(1.6, None, 1.5) == (False, 0.0, "gain reached, not significant (no p)")
+    assert goal_verdict(1.5, 0.01, 1.5) == (True, 0.0, "met")

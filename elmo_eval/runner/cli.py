@@ -177,8 +177,13 @@ def run_report(args: argparse.Namespace) -> int:
     if not Path(args.results).is_dir():
         raise UsageError(f"{args.results}: no such results folder")
 
+    from elmo_eval.runner.goals import load_goals, parse_goal, save_goals
     from elmo_eval.runner.report import build_report
 
+    if args.goal or args.clear_goals:
+        goals = {} if args.clear_goals else load_goals(Path(args.results))
+        goals.update(parse_goal(text) for text in args.goal or [])
+        save_goals(Path(args.results), goals)
     try:
         page = build_report(args.results, samples=args.significance_samples)
     except FileNotFoundError as error:  # a folder without result files
@@ -282,6 +287,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     report.add_argument("results", help="results folder (holds runs/)")
     report.add_argument("--significance-samples", type=int, default=10000)
+    report.add_argument(
+        "--goal", action="append", metavar="COMPARISON=GAIN",
+        help="hold a gain comparison to a goal, e.g. table1_char=1.5: the table gets a column saying per task "
+        "whether +ELMo beats its baseline by at least GAIN points with paired p < 0.05, or by how much it falls "
+        "short; kept in the folder's goals.json for later rebuilds (repeatable)")
+    report.add_argument("--clear-goals", action="store_true",
+                        help="remove the folder's goals (before any --goal given with it)")
     report.set_defaults(func=run_report)
 
     upgrade = subparsers.add_parser(

@@ -24,6 +24,7 @@ from pathlib import Path
 from elmo_eval.errors import UsageError
 from elmo_eval.runner.comparisons import BOOK
 from elmo_eval.runner.figures import figure1, figure2
+from elmo_eval.runner.goals import load_goals
 from elmo_eval.runner.html_page import write_page
 from elmo_eval.runner.leaderboard import leaderboard
 from elmo_eval.runner.report_tables import columns_table, gain_table, probes_table, variants_table
@@ -42,8 +43,10 @@ def encoder_folder(encoder: str) -> str:
 
 
 def encoder_report(rs: ResultSet, encoder: str, out: Path, samples: int,
-                   probe_results: list[dict] | None = None) -> tuple[str, list[dict], list[dict]]:
-    """Every comparison the encoder's runs (and probe results) fill, in the book's order, into ``out``.
+                   probe_results: list[dict] | None = None,
+                   goals: dict[str, float] | None = None) -> tuple[str, list[dict], list[dict]]:
+    """Every comparison the encoder's runs (and probe results) fill, in the book's order, into ``out``;
+    ``goals`` (comparison -> gain) add a goal column to those gain tables.
     Returns the page, the numbers of its Table 1 and those of its probes (for the summary)."""
     out.mkdir(parents=True, exist_ok=True)
     for stale in [*out.glob("*.md"), *out.glob("*.csv"), *out.glob("*.png")]:
@@ -52,7 +55,7 @@ def encoder_report(rs: ResultSet, encoder: str, out: Path, samples: int,
     parts, table1, probe_rows = [], [], []
     for comp in BOOK.values():
         if comp.kind == "gain":
-            text, numbers = gain_table(rs, comp, encoder, out, samples)
+            text, numbers = gain_table(rs, comp, encoder, out, samples, (goals or {}).get(comp.name))
             table1 = numbers if comp.name == "table1" else table1  # the summary's Table 1
         elif comp.kind == "columns":
             text = columns_table(rs, comp, encoder, out)
@@ -96,6 +99,7 @@ def build_report(results_dir: str | Path, name: str | None = None, samples: int 
         raise UsageError(f"{len(old)} result files predate the spec snapshot (e.g. {old[0]}): train them again "
                          "with `elmo-eval reproduce` (finished runs of the current format are kept)")
     rs = ResultSet(records)
+    goals = load_goals(out)
     # never one average over generated-world and real-data scores: one leaderboard per kind of data
     kinds = sorted({(r.get("data_source") or {}).get("kind", "unknown") for r in records})
     for stale in out.glob("leaderboard*.*"):
@@ -114,13 +118,15 @@ def build_report(results_dir: str | Path, name: str | None = None, samples: int 
                "table1": {}}
     if probe_results:
         summary["probes"] = {}
+    if goals:
+        summary["goals"] = goals
     if skipped:
         summary["skipped_files"] = [{"file": str(path.relative_to(out)), "reason": why} for path, why in skipped]
     links, pages = [], {}
     for encoder in encoders:
         folder = encoder_folder(encoder)
         pages[folder], summary["table1"][encoder], probe_rows = encoder_report(rs, encoder, out / folder, samples,
-                                                                               probe_results)
+                                                                               probe_results, goals)
         if probe_results:
             summary["probes"][encoder] = probe_rows
         links.append(f"- [{encoder}]({folder}/README.md)")

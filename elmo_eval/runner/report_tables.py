@@ -14,6 +14,7 @@ from pathlib import Path
 import pandas as pd
 
 from elmo_eval.runner.comparisons import Comparison
+from elmo_eval.runner.goals import GOAL_P_VALUE, goal_verdict
 from elmo_eval.runner.resultset import FLAG, ResultSet, degenerate, scores, test_split
 from elmo_eval.runner.significance import significance_from_results as significance
 from elmo_eval.runner.tables import fmt, fmt_mean_std, mean_std, write_table
@@ -46,8 +47,10 @@ def flag_notes(groups: list[list[dict]]) -> list[str]:
     return notes
 
 
-def gain_table(rs: ResultSet, comp: Comparison, encoder: str, out: Path, samples: int) -> tuple[str, list[dict]]:
-    """Table 1: baseline vs +ELMo per task, with the paired test on the test set."""
+def gain_table(rs: ResultSet, comp: Comparison, encoder: str, out: Path, samples: int,
+               goal: float | None = None) -> tuple[str, list[dict]]:
+    """Table 1: baseline vs +ELMo per task, with the paired test on the test set; with a ``goal``
+    (:mod:`elmo_eval.runner.goals`), a column saying per task whether the gain reaches it."""
     base_arm, elmo_arm = comp.arms
     display, numbers, used = [], [], []
     for task in rs.tasks:
@@ -85,6 +88,9 @@ def gain_table(rs: ResultSet, comp: Comparison, encoder: str, out: Path, samples
             "elmo_lambda": elmo[0]["representation"]["l2_lambda"], "elmo_beats_baseline": bool(beats),
             "flagged_runs": sum(bool(degenerate(r)) for r in base + elmo),
         })
+        if goal is not None:
+            met, shortfall, goal_text = goal_verdict(abs_gain, numbers[-1]["p_value"], goal)
+            numbers[-1].update({"goal_abs_gain": goal, "goal_met": met, "goal_shortfall": shortfall})
         base_label = "baseline" if base_arm.is_baseline else base_arm.label
         display.append({
             "Task": task, "Metric": numbers[-1]["metric"], "Data": _source(elmo),
@@ -95,10 +101,16 @@ def gain_table(rs: ResultSet, comp: Comparison, encoder: str, out: Path, samples
             "p (paired)": "–" if sig is None else ("< 0.001" if sig["p_value"] < 0.001 else f"{sig['p_value']:.3f}"),
             "ELMo better?": verdict,
         })
+        if goal is not None:
+            display[-1][f"Goal: +{fmt(goal)}, p < {GOAL_P_VALUE:g}"] = goal_text
     if not display:
         return "", numbers
     notes = [*comp.notes, "With one seed there is no seed spread to compare the gain with: 'ELMo better?' says so.",
              *flag_notes(used)]
+    if goal is not None:
+        notes.append(f"Goal: a gain of at least +{fmt(goal)} on the test split with paired p < {GOAL_P_VALUE:g}; "
+                     "'short by' is how far the mean gain falls below it (the folder's goals.json, set with "
+                     f"`elmo-eval report DIR --goal {comp.name}={goal:g}`).")
     return write_table(out, comp.name, pd.DataFrame(display), pd.DataFrame(numbers), comp.title, notes), numbers
 
 
