@@ -294,3 +294,20 @@ def test_goal_verdict():
     assert goal_verdict(1.6, 0.2, 1.5) == (False, 0.0, "gain reached, not significant (p 0.200)")
     assert goal_verdict(1.6, None, 1.5) == (False, 0.0, "gain reached, not significant (no p)")
     assert goal_verdict(1.5, 0.01, 1.5) == (True, 0.0, "met")
+
+
+def test_figure2_uses_the_papers_lambda_and_names_any_other():
+    """λ=0.001 where a task has it (the other mixes left out); else the task's most-run mix, λ in the label."""
+    from elmo_eval.runner.figures import figure2_means
+
+    rows = []
+    for task, rep, seeds, w in [("srl", "elmo_mix_l0.001", 2, 0.2), ("srl", "elmo_mix_l1", 3, 0.9),
+                                ("ner", "elmo_mix_l0.1", 2, 0.5), ("ner", "elmo_mix_l1", 1, 0.7)]:
+        for seed in range(seeds):
+            for layer in range(3):
+                rows.append({"task": task, "representation": rep, "location": "input", "layer": layer,
+                             "weight": w + 0.01 * seed, "seed": seed})
+    means = figure2_means(pd.DataFrame(rows))
+    assert sorted(set(means.task)) == ["ner (λ=0.1)", "srl"]
+    assert means[means.task == "srl"].weight.tolist() == pytest.approx([0.205] * 3)
+    assert means[means.task == "ner (λ=0.1)"].weight.tolist() == pytest.approx([0.505] * 3)
