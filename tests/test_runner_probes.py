@@ -173,7 +173,7 @@ def test_probe_data_folder_for_an_encoder_on_real_data(tmp_path, capsys):
     summary = reproduce("default", tasks=["ner"], tables=["probes"], encoder=FingerprintedHashEncoder(),
                         encoder_name="hash", glove=str(glove), data_roots={"ner": tmp_path / "no-ner-data"},
                         out_dir=out, cache_dir=tmp_path / "cache", progress=False, probe_data=str(conll),
-                        probe_options={"pos": {"epochs": 1, "min_updates": 2}})
+                        probe_options={"pos": {"epochs": 1, "min_updates": 2}, "nn_words": ["Paris", "German"]})
     assert summary["runs"] == 0 and summary["probes"] == {"hash": "written"}
     text = (out / "runs" / "hash" / "probes" / "probes-conll2003-hash.json").read_text()
     _no_machine_paths(text, tmp_path)
@@ -185,6 +185,27 @@ def test_probe_data_folder_for_an_encoder_on_real_data(tmp_path, capsys):
     for row in ("word vectors", "layer 0", "layer 1", "layer 2"):
         assert f"| {row} |" in table
     assert (out / "hash" / "README.md").read_text().startswith("# Encoder `hash`")
+    # real probe data may be licensed: its sentences go only to the local *.text.* files, never to the
+    # result file and tables the report reads (and a repository holds), and the report reads the same
+    # tables whether or not the local file is there
+    probes = out / "runs" / "hash" / "probes"
+    assert sorted(p.name for p in probes.iterdir()) == [
+        "probes-conll2003-hash.json", "probes-conll2003-hash.md",
+        "probes-conll2003-hash.text.json", "probes-conll2003-hash.text.md"]
+    sentences = ["EU rejects German call", "Peter lives in Paris", "German call rejected", "Paris lives"]
+    local = (probes / "probes-conll2003-hash.text.md").read_text()
+    assert "**" in local and any(" ".join(f"**{w}**" if i == j else w for j, w in enumerate(s.split())) in local
+                                 for s in sentences for i in range(len(s.split())))
+    kept = [text, (probes / "probes-conll2003-hash.md").read_text(), table]
+    for shown in kept:
+        assert not any(" ".join(s.split()[:3]) in shown.replace("**", "") for s in sentences), shown
+    assert result["text_withheld"] == "probes-conll2003-hash.text.md"
+    assert "sentences withheld: see `probes-conll2003-hash.text.md`" in kept[1]
+    for name in ("probes-conll2003-hash.text.json", "probes-conll2003-hash.text.md"):
+        (probes / name).unlink()
+    from elmo_eval.runner.report import build_report
+    build_report(out, samples=20)
+    assert (out / "hash" / "probes.md").read_text() == table
     with pytest.raises(Exception, match="--probe-data"):
         reproduce("default", tasks=["ner"], tables=["probes"], encoder=FingerprintedHashEncoder(),
                   encoder_name="hash", glove=str(glove), data_roots={"ner": tmp_path}, out_dir=out,

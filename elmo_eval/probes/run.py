@@ -8,10 +8,13 @@ Python API (what ``elmo-eval probe`` calls, and what a plug-in encoder uses)::
 ``encoder``: any object with ``embed(sentences) -> (layers [B, L, T, D], mask [B, T])``,
 ``num_layers``, ``output_dim`` and ``fingerprint()`` (None: only the word-vector row);
 ``vectors``: :class:`~elmo_eval.word_vectors.PretrainedVectors` or None.
-Writes ``OUT/probes-<data>-<encoder id>.json`` (the result file) and ``.md`` (its tables).
+Writes ``OUT/probes-<data>-<encoder id>.json`` (the result file) and ``.md`` (its tables). On real data
+(anything but the generated world) those two hold scores only, and ``...text.json`` / ``...text.md``
+beside them the same with the data's sentences and per-target answers (licensed data: keep them local).
 """
 from __future__ import annotations
 
+import copy
 import re
 import time
 from pathlib import Path
@@ -22,6 +25,8 @@ from elmo_eval.probes.tables import PAPER_POS, PAPER_WSD, probe_markdown
 
 PROBES = ("wsd", "pos", "nn")
 RESULT_KIND = "elmo_eval.probes"
+# the local file with the probe data's own text (sentences, per-target answers), for data other than the world
+TEXT_SUFFIX = ".text"
 
 
 class ProbeUsageError(UsageError, ValueError):
@@ -109,7 +114,33 @@ def run_probes(encoder, vectors, data, probes=PROBES, *, out_dir, cache_dir, enc
     result = portable(result, Path(cache_dir))
     out_dir = Path(out_dir)
     stem = result_stem(data.name, encoder_id)
+    files = []
+    if data.name != "world":
+        # real probe data may be licensed (CoNLL-2003, OntoNotes): its sentences and per-target answers go
+        # to a separate local file, and the result file the report reads (and a repository may hold) keeps
+        # only the scores
+        atomic_write_json(out_dir / f"{stem}{TEXT_SUFFIX}.json", result, default=str)
+        atomic_write_bytes(out_dir / f"{stem}{TEXT_SUFFIX}.md", probe_markdown(result).encode("utf-8"))
+        files += [str(out_dir / f"{stem}{TEXT_SUFFIX}.json"), str(out_dir / f"{stem}{TEXT_SUFFIX}.md")]
+        result = without_text(result, f"{stem}{TEXT_SUFFIX}.md")
     atomic_write_json(out_dir / f"{stem}.json", result, default=str)
     atomic_write_bytes(out_dir / f"{stem}.md", probe_markdown(result).encode("utf-8"))
-    result["_files"] = [str(out_dir / f"{stem}.json"), str(out_dir / f"{stem}.md")]
+    result["_files"] = [str(out_dir / f"{stem}.json"), str(out_dir / f"{stem}.md"), *files]
     return result
+
+
+def without_text(result: dict, text_file: str) -> dict:
+    """``result`` without the data's own text: no WSD answers or gold keys per target, no sentences in the
+    nearest-neighbour rows (their words, counts and nearest static words stay); ``text_withheld``
+    names the local file that has them."""
+    out = copy.deepcopy(result)
+    probes = out["probes"]
+    if "wsd" in probes:
+        probes["wsd"].pop("gold", None)
+        for row in probes["wsd"]["rows"].values():
+            row.pop("answers", None)
+    if "nn" in probes:
+        for entry in probes["nn"]["words"]:
+            entry["rows"] = {}
+    out["text_withheld"] = text_file
+    return out

@@ -53,7 +53,8 @@ def _cell(text: str) -> str:
     return text.replace("|", "\\|")
 
 
-def neighbours_table(neighbours: dict) -> str:
+def neighbours_table(neighbours: dict, withheld: str | None = None) -> str:
+    """Table 4 per query word; ``withheld``: the local file holding the contexts left out here."""
     lines = []
     for entry in neighbours["words"]:
         lines.append(f"Word **{_cell(entry['word'])}** ({entry['test_occurrences']} test, "
@@ -64,6 +65,8 @@ def neighbours_table(neighbours: dict) -> str:
         if "nearest_words" in entry:
             lines.append(f"| word vectors | {_cell(entry['word'])} | "
                          f"{_cell(', '.join(entry['nearest_words'])) or '(not in the vectors)'} |")
+        if not entry["rows"] and withheld:
+            lines.append(f"| layers | – | sentences withheld: see `{withheld}` (kept local) |")
         for row, queries in entry["rows"].items():
             for query in queries:
                 shown = "<br>".join(f"{_cell(n['context'])} ({n['label']}, cos {n['cosine']:.2f})"
@@ -93,6 +96,11 @@ def probe_markdown(result: dict) -> str:
                 f"{settings['min_updates']} updates), batches of {settings['batch_sentences']} sentences, "
                 f"seed {settings['seed']}.", "", pos_table(probes["pos"]), ""]
     if "nn" in probes:
-        out += ["## Nearest neighbours (paper Table 4)", "", neighbours_table(probes["nn"])]
+        withheld = result.get("text_withheld")
+        out += ["## Nearest neighbours (paper Table 4)", "",
+                *([f"The probe data's sentences are not in this file (the data may be licensed): the contexts "
+                   f"of each layer's nearest neighbours are in `{withheld}` beside it, which stays local.", ""]
+                  if withheld else []),
+                neighbours_table(probes["nn"], withheld)]
     out += [f"Command: `{result['command']}`" if result.get("command") else "", ""]
     return "\n".join(out).rstrip() + "\n"

@@ -61,7 +61,9 @@ def probe_result_files(root: str | Path) -> list[Path]:
             continue
         for name in sorted(files):
             path = Path(folder) / name
-            if name.startswith("probes-") and name.endswith(".json") and not path.is_symlink():
+            # ``*.text.json``: the same result with the data's text, kept local (elmo_eval.probes.run)
+            if name.startswith("probes-") and name.endswith(".json") and not name.endswith(".text.json") \
+                    and not path.is_symlink():
                 found.append(path)
     return sorted(found)
 
