@@ -75,6 +75,21 @@ from elmo_eval.encoders.char_ids import BOS_IDS, EOS_IDS
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 
+
+def checkout_commit(package: Path) -> str:
+    """The git commit of the checkout ``package`` lives in (``+dirty`` with local changes), or "unknown"."""
+    import subprocess
+
+    def git(*args: str) -> str:
+        return subprocess.run(["git", "-C", str(package), *args], capture_output=True, text=True, timeout=10,
+                              check=True).stdout.strip()
+
+    try:
+        return git("rev-parse", "--short=12", "HEAD") + ("+dirty" if git("status", "--porcelain") else "")
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"
+
+
 FULL_OPTIONS = {
     "lstm": {"cell_clip": 3, "use_skip_connections": True, "n_layers": 2, "proj_clip": 3,
              "projection_dim": 512, "dim": 4096},
@@ -502,7 +517,8 @@ def against_allennlp(args, device: torch.device) -> int:
     report: dict = {
         "machine": {"python": platform.python_version(), "torch": torch.__version__, "cpu_count": os.cpu_count(),
                     "cpu_capability": torch.backends.cpu.get_cpu_capability(), "loadavg_at_start": os.getloadavg()},
-        "allennlp": {"source": str(Path(args.against_allennlp).resolve()),
+        # no machine paths in a committed benchmark file: the source tree is named by its version, ours by commit
+        "allennlp": {"source": "an extracted github.com/allenai/allennlp source tree (--against-allennlp PATH)",
                      "version": allennlp_version(args.against_allennlp), "module": "allennlp.modules.elmo._ElmoBiLm"},
         "note": "Paired rounds, interleaved (AllenNLP, ours, then a 2048^3 matmul; the models' order alternates). "
                 "Ratios and fractions are per round (median [min, max]); 'wall' is wall-clock time, 'cpu' this "
@@ -510,7 +526,7 @@ def against_allennlp(args, device: torch.device) -> int:
                 "Tokens exclude the <S>/</S> the models add, whose work is in the analytic FLOPs per token. "
                 "Both models start every call from a zero LSTM state.",
         "tokens_per_sentence": TOKENS_PER_SENTENCE, "rounds": args.rounds,
-        "elmo_eval": {"package": str(Path(elmo_eval.__file__).parent), "label": args.label},
+        "elmo_eval": {"commit": checkout_commit(Path(elmo_eval.__file__).parent), "label": args.label},
         **device_record(device),
     }
     with tempfile.TemporaryDirectory() as tmp:

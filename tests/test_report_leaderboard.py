@@ -275,7 +275,8 @@ def test_a_bad_goal_is_one_usage_line_and_writes_nothing(two_encoders, capsys, g
     assert not (two_encoders / "goals.json").exists() and not (two_encoders / "README.md").exists()
 
 
-@pytest.mark.parametrize("content", ['{"table1": "1.5"}', '{"table9": 1}', "[1.5]", '{"table1": 1.5', '{"table1": true}'])
+@pytest.mark.parametrize("content", ['{"table1": "1.5"}', '{"table9": 1}', "[1.5]", '{"table1": 1.5',
+                                     '{"table1": true}'])
 def test_a_malformed_goals_file_names_itself(two_encoders, capsys, content):
     from elmo_eval.cli import main
 

@@ -108,8 +108,8 @@ def figure2(rs: ResultSet, encoder: str, out: Path) -> str:
     locations = [loc for loc in ("input", "output") if loc in set(mean.location)]
     plt = _pyplot()
     # at least 2.4 inches: with one or two tasks a shorter figure has no room for the title and labels
-    fig, axes = plt.subplots(1, len(locations), figsize=(4.2 * len(locations), max(2.4, 0.6 + 0.45 * len(set(mean.task)))),
-                             squeeze=False)
+    height = max(2.4, 0.6 + 0.45 * len(set(mean.task)))
+    fig, axes = plt.subplots(1, len(locations), figsize=(4.2 * len(locations), height), squeeze=False)
     for ax, loc in zip(axes[0], locations):
         sub = mean[mean.location == loc]
         tasks = list(dict.fromkeys(sub.task))
