@@ -275,6 +275,14 @@ def test_a_bad_goal_is_one_usage_line_and_writes_nothing(two_encoders, capsys, g
     assert not (two_encoders / "goals.json").exists() and not (two_encoders / "README.md").exists()
 
 
+def test_a_goal_for_a_folder_without_results_writes_nothing(tmp_path, capsys):
+    from elmo_eval.cli import main
+
+    (tmp_path / "runs").mkdir()
+    assert main(["report", str(tmp_path), "--goal", "table1_char=1.5"]) == 2
+    assert "no result files" in capsys.readouterr().err and not (tmp_path / "goals.json").exists()
+
+
 @pytest.mark.parametrize("content", ['{"table1": "1.5"}', '{"table9": 1}', "[1.5]", '{"table1": 1.5',
                                      '{"table1": true}'])
 def test_a_malformed_goals_file_names_itself(two_encoders, capsys, content):

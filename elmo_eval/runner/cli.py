@@ -180,14 +180,16 @@ def run_report(args: argparse.Namespace) -> int:
     from elmo_eval.runner.goals import load_goals, parse_goal, save_goals
     from elmo_eval.runner.report import build_report
 
+    goals = None  # None: the folder's own goals.json
     if args.goal or args.clear_goals:
         goals = {} if args.clear_goals else load_goals(Path(args.results))
         goals.update(parse_goal(text) for text in args.goal or [])
-        save_goals(Path(args.results), goals)
     try:
-        page = build_report(args.results, samples=args.significance_samples)
+        page = build_report(args.results, samples=args.significance_samples, goals=goals)
     except FileNotFoundError as error:  # a folder without result files
         raise UsageError(str(error)) from None
+    if goals is not None:  # kept for later rebuilds once the report they shaped is written
+        save_goals(Path(args.results), goals)
     print(f"report written: {page}")
     return 0
 

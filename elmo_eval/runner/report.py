@@ -81,9 +81,11 @@ def encoder_report(rs: ResultSet, encoder: str, out: Path, samples: int,
     return page, table1, probe_rows
 
 
-def build_report(results_dir: str | Path, name: str | None = None, samples: int = 10000) -> Path:
+def build_report(results_dir: str | Path, name: str | None = None, samples: int = 10000,
+                 goals: dict[str, float] | None = None) -> Path:
     """Rebuild the leaderboard, every encoder's tables and figures and the index page of
-    ``results_dir`` from its result files alone."""
+    ``results_dir`` from its result files alone; ``goals`` (comparison -> gain) replace the
+    folder's ``goals.json`` for this build (:mod:`elmo_eval.runner.goals`)."""
     out = Path(results_dir)
     skipped: list[tuple[Path, str]] = []
     records = load_results(out / "runs", skipped)
@@ -99,7 +101,7 @@ def build_report(results_dir: str | Path, name: str | None = None, samples: int 
         raise UsageError(f"{len(old)} result files predate the spec snapshot (e.g. {old[0]}): train them again "
                          "with `elmo-eval reproduce` (finished runs of the current format are kept)")
     rs = ResultSet(records)
-    goals = load_goals(out)
+    goals = load_goals(out) if goals is None else goals
     # never one average over generated-world and real-data scores: one leaderboard per kind of data
     kinds = sorted({(r.get("data_source") or {}).get("kind", "unknown") for r in records})
     for stale in out.glob("leaderboard*.*"):
