@@ -201,6 +201,7 @@ def test_probe_data_folder_for_an_encoder_on_real_data(tmp_path, capsys):
         assert not any(" ".join(s.split()[:3]) in shown.replace("**", "") for s in sentences), shown
     assert result["text_withheld"] == "probes-conll2003-hash.text.md"
     assert "sentences withheld: see `probes-conll2003-hash.text.md`" in kept[1]
+    assert "its sentence contexts stay in the local `probes-conll2003-hash.text.md`" in table
     for name in ("probes-conll2003-hash.text.json", "probes-conll2003-hash.text.md"):
         (probes / name).unlink()
     from elmo_eval.runner.report import build_report

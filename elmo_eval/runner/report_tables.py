@@ -219,8 +219,10 @@ def probes_table(probe_results: list[dict], comp: Comparison, encoder: str, out:
                          pos_table(probes["pos"]), ""]
             full = Path(result["_file"]).with_suffix(".md")
             if full.is_file() and not full.is_symlink():
-                text += [f"Every probe, the nearest neighbours (Table 4) included: "
-                         f"[{full.name}]({Path(os.path.relpath(full, out)).as_posix()}).", ""]
+                what = ("the nearest neighbours (Table 4) included" if not result.get("text_withheld") else
+                        "with Table 4's nearest static words (its sentence contexts stay in the local "
+                        f"`{result['text_withheld']}`: the data may be licensed)")
+                text += [f"Every probe, {what}: [{full.name}]({Path(os.path.relpath(full, out)).as_posix()}).", ""]
             rows = []
             wsd_rows = probes.get("wsd", {}).get("rows", {})
             pos_rows = probes.get("pos", {}).get("rows", {})
