@@ -68,26 +68,12 @@ from _device import (
     threads_label,
 )
 
-import elmo_eval
 from elmo_eval.cache import LayerCache
 from elmo_eval.encoders import ElmoBiLM, batch_to_char_ids, export_official
 from elmo_eval.encoders.char_ids import BOS_IDS, EOS_IDS
+from elmo_eval.runner.results import versions
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
-
-
-def checkout_commit(package: Path) -> str:
-    """The git commit of the checkout ``package`` lives in (``+dirty`` with local changes), or "unknown"."""
-    import subprocess
-
-    def git(*args: str) -> str:
-        return subprocess.run(["git", "-C", str(package), *args], capture_output=True, text=True, timeout=10,
-                              check=True).stdout.strip()
-
-    try:
-        return git("rev-parse", "--short=12", "HEAD") + ("+dirty" if git("status", "--porcelain") else "")
-    except (OSError, subprocess.SubprocessError):
-        return "unknown"
 
 
 FULL_OPTIONS = {
@@ -526,7 +512,7 @@ def against_allennlp(args, device: torch.device) -> int:
                 "Tokens exclude the <S>/</S> the models add, whose work is in the analytic FLOPs per token. "
                 "Both models start every call from a zero LSTM state.",
         "tokens_per_sentence": TOKENS_PER_SENTENCE, "rounds": args.rounds,
-        "elmo_eval": {"commit": checkout_commit(Path(elmo_eval.__file__).parent), "label": args.label},
+        "elmo_eval": {"commit": versions()["git_commit"], "label": args.label},
         **device_record(device),
     }
     with tempfile.TemporaryDirectory() as tmp:

@@ -114,18 +114,21 @@ def run_probes(encoder, vectors, data, probes=PROBES, *, out_dir, cache_dir, enc
     result = portable(result, Path(cache_dir))
     out_dir = Path(out_dir)
     stem = result_stem(data.name, encoder_id)
-    files = []
+
+    def write(name: str, content: dict) -> list[str]:
+        """``name.json`` (the result) and ``name.md`` (its tables) under ``out_dir``."""
+        atomic_write_json(out_dir / f"{name}.json", content, default=str)
+        atomic_write_bytes(out_dir / f"{name}.md", probe_markdown(content).encode("utf-8"))
+        return [str(out_dir / f"{name}.json"), str(out_dir / f"{name}.md")]
+
+    text_files = []
     if data.name != "world":
         # real probe data may be licensed (CoNLL-2003, OntoNotes): its sentences and per-target answers go
         # to a separate local file, and the result file the report reads (and a repository may hold) keeps
         # only the scores
-        atomic_write_json(out_dir / f"{stem}{TEXT_SUFFIX}.json", result, default=str)
-        atomic_write_bytes(out_dir / f"{stem}{TEXT_SUFFIX}.md", probe_markdown(result).encode("utf-8"))
-        files += [str(out_dir / f"{stem}{TEXT_SUFFIX}.json"), str(out_dir / f"{stem}{TEXT_SUFFIX}.md")]
+        text_files = write(stem + TEXT_SUFFIX, result)
         result = without_text(result, f"{stem}{TEXT_SUFFIX}.md")
-    atomic_write_json(out_dir / f"{stem}.json", result, default=str)
-    atomic_write_bytes(out_dir / f"{stem}.md", probe_markdown(result).encode("utf-8"))
-    result["_files"] = [str(out_dir / f"{stem}.json"), str(out_dir / f"{stem}.md"), *files]
+    result["_files"] = [*write(stem, result), *text_files]
     return result
 
 

@@ -16,6 +16,7 @@ import math
 from pathlib import Path
 
 from elmo_eval.errors import InputFileError, UsageError
+from elmo_eval.io import atomic_write_json
 
 GOALS_FILE = "goals.json"
 GOAL_P_VALUE = 0.05
@@ -67,9 +68,7 @@ def save_goals(results_dir: Path, goals: dict[str, float]) -> None:
         path.unlink(missing_ok=True)
         return
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(json.dumps(dict(sorted(goals.items())), indent=2) + "\n", encoding="utf-8")
-    tmp.replace(path)
+    atomic_write_json(path, goals)
 
 
 def goal_verdict(abs_gain: float, p_value: float | None, goal: float) -> tuple[bool, float, str]:
