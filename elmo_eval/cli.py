@@ -90,9 +90,10 @@ def main(argv: list[str] | None = None) -> int:
     # --verbose it keeps its traceback too (for a bug report). Anything else is a bug: traceback.
     try:
         code = args.func(args)
-    except KeyboardInterrupt:
-        print(f"elmo-eval {args.command}: interrupted", file=sys.stderr)
-        return 130
+    except KeyboardInterrupt as interrupt:  # Ctrl-C (130), or SIGTERM where a command turns it into one (143)
+        code = getattr(interrupt, "exit_code", 130)
+        print(f"elmo-eval {args.command}: {'terminated' if code != 130 else 'interrupted'}", file=sys.stderr)
+        return code
     except Exception as error:
         message = user_error_message(error)
         if message is None or args.verbose:

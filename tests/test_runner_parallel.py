@@ -6,6 +6,11 @@ processes and in this process, one thread each; every run must give the same num
 from __future__ import annotations
 
 import json
+import os
+import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -192,3 +197,63 @@ def test_one_encoder_keeps_its_given_name_in_the_workers(tmp_path) -> None:
                  "tiny", "--out", str(out), "--threads", "1", "--cache-dir", str(tmp_path / "cache"),
                  "--no-progress", "--jobs", "2", "--no-report"])
     assert code == 0 and len(list(out.glob("runs/mine/topic/*/result.json"))) == 1
+
+
+_POOL_SCRIPT = """
+import sys, time
+from pathlib import Path
+from elmo_eval.runner.parallel import worker_pool
+logs = Path(sys.argv[1])
+try:
+    with worker_pool(2, 1, logs) as pool:
+        futures = [pool.submit(time.sleep, 600) for _ in range(2)]
+        while len(list(logs.glob("worker-*.log"))) < 2:
+            time.sleep(0.1)
+        print("started", flush=True)
+        futures[0].result()
+except KeyboardInterrupt as interrupt:  # as the command line does
+    sys.exit(getattr(interrupt, "exit_code", 130))
+"""
+
+
+def _worker_pids(logs: Path) -> list[int]:
+    return [int(path.stem.split("-")[1]) for path in logs.glob("worker-*.log")]
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    # a child of a process that died is reaped by init; until then it shows as a zombie
+    stat = Path(f"/proc/{pid}/stat")
+    return not (stat.exists() and stat.read_text().split(") ")[-1].startswith("Z"))
+
+
+def _wait_gone(pids: list[int], seconds: float) -> list[int]:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline and any(_alive(pid) for pid in pids):
+        time.sleep(0.2)
+    return [pid for pid in pids if _alive(pid)]
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="checks processes through /proc and POSIX signals")
+@pytest.mark.parametrize("how", ["sigterm", "sigkill"])
+def test_ending_the_parent_ends_its_busy_workers(how, tmp_path) -> None:
+    """SIGTERM to ``reproduce --jobs N`` stops the pool as Ctrl-C does (exit 143); after a SIGKILL the
+    workers notice their parent is gone and end themselves (before: both left them training)."""
+    parent = subprocess.Popen([sys.executable, "-c", _POOL_SCRIPT, str(tmp_path)], stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, text=True)
+    try:
+        assert parent.stdout.readline().strip() == "started", parent.stderr.read()
+        workers = _worker_pids(tmp_path)
+        assert len(workers) == 2 and all(_alive(pid) for pid in workers)
+        parent.send_signal(signal.SIGTERM if how == "sigterm" else signal.SIGKILL)
+        code = parent.wait(timeout=30)
+        assert code == (143 if how == "sigterm" else -signal.SIGKILL)
+        assert _wait_gone(workers, 15) == []
+    finally:
+        parent.kill()
+        for pid in _worker_pids(tmp_path):
+            if _alive(pid):
+                os.kill(pid, signal.SIGKILL)

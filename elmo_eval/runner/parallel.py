@@ -28,8 +28,10 @@ import multiprocessing
 import os
 import signal
 import sys
+import threading
 import time
 import traceback
+from contextlib import contextmanager
 from pathlib import Path
 
 from elmo_eval.errors import UsageError
@@ -164,17 +166,13 @@ class LocalPool:
 
     def _train(self, ordered, request: dict, jobs: int, logs: Path, out_dir: Path, setup, specs, total: int,
                runs) -> dict[str, float]:
-        from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+        from concurrent.futures import FIRST_COMPLETED, wait
         from concurrent.futures.process import BrokenProcessPool
 
         logs.mkdir(parents=True, exist_ok=True)
         position = {_run_key(run): i for i, run in enumerate(runs, 1)}
         seconds: dict[str, float] = {}
-        # spawn: a fresh interpreter per worker (no forked torch thread pools); a worker that dies (killed,
-        # out of memory) breaks the pool with an error instead of leaving its run waited for forever
-        pool = ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("spawn"),
-                                   initializer=_start_worker, initargs=(self.threads, str(logs)))
-        try:
+        with worker_pool(jobs, self.threads, logs) as pool:
             # submitted longest first; the pool starts them in that order as workers free up
             waiting = {pool.submit(_train_one, (self.profile, request, _run_key(run))): run for run in ordered}
             while waiting:
@@ -195,10 +193,6 @@ class LocalPool:
                     seconds[outcome["run"]] = outcome["seconds"]
                     _say(f"{label}: {_score(run, specs, out_dir, setup)} ({outcome['seconds']:.0f}s; "
                          f"{len(seconds)} of {len(ordered)} done)")
-        except BaseException:
-            _stop(pool)  # Ctrl-C or a failed run: stop the others now (their runs write nothing partial)
-            raise
-        pool.shutdown()
         return seconds
 
 
@@ -213,15 +207,59 @@ def _score(run, specs: dict, out_dir: Path, setup) -> str:
     return f"{metric}={value:.2f}" if isinstance(value, (int, float)) else "no score"
 
 
-def _stop(pool) -> None:
+class Terminated(KeyboardInterrupt):
+    """SIGTERM to a ``reproduce --jobs`` process: raised in its main thread so the pool is stopped as on
+    Ctrl-C (the command line exits 143 for it, 130 for Ctrl-C)."""
+
+    exit_code = 128 + signal.SIGTERM
+
+
+def _raise_terminated(signum, frame) -> None:
+    raise Terminated()
+
+
+@contextmanager
+def worker_pool(jobs: int, threads: int, logs: Path):
+    """``jobs`` spawned worker processes (``threads`` torch threads each, output to ``logs``), stopped
+    with everything they run on any exception, on Ctrl-C and on SIGTERM to this process.
+
+    Why spawn: a fresh interpreter per worker (no forked torch thread pools); a worker that dies
+    (killed, out of memory) breaks the pool with an error instead of leaving its run waited for forever.
+    A worker also ends itself when this process is gone (SIGKILL, a crash): see :func:`_watch_parent`.
+    """
+    from concurrent.futures import ProcessPoolExecutor
+
+    pool = ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("spawn"),
+                               initializer=_start_worker, initargs=(threads, str(logs), os.getpid()))
+    # Python's default SIGTERM ends this process at once and leaves the workers training for nobody
+    in_main_thread = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGTERM, _raise_terminated) if in_main_thread else None
+    try:
+        yield pool
+    except BaseException:
+        _stop(pool)  # Ctrl-C, SIGTERM or a failed run: stop the others now (their runs write nothing partial)
+        raise
+    finally:
+        if in_main_thread:
+            signal.signal(signal.SIGTERM, previous)
+    pool.shutdown()
+
+
+def _stop(pool, grace_seconds: float = 10.0) -> None:
     """Cancel the runs not started and end the running ones now (``ProcessPoolExecutor`` has no public
-    way to stop a busy worker before Python 3.14's ``terminate_workers``)."""
+    way to stop a busy worker before Python 3.14's ``terminate_workers``): SIGTERM, then SIGKILL for a
+    worker still there after ``grace_seconds``."""
     processes = list((getattr(pool, "_processes", None) or {}).values())  # shutdown() drops the reference
     pool.shutdown(wait=False, cancel_futures=True)
     for process in processes:
         process.terminate()
+    deadline = time.monotonic() + grace_seconds
     for process in processes:
-        process.join(timeout=10)
+        process.join(timeout=max(0.0, deadline - time.monotonic()))
+    for process in processes:
+        if process.is_alive():
+            process.kill()
+            process.join(timeout=5)
 
 
 def longest_first(pending, specs: dict, setup, data_roots: dict, out_dir: Path) -> list:
@@ -269,18 +307,31 @@ def _say(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
 
-def _start_worker(threads: int, logs: str) -> None:
+def _start_worker(threads: int, logs: str, parent_pid: int | None = None) -> None:
     """A worker process: its output to its own log file, ``threads`` torch threads, Ctrl-C left to the
-    parent (which stops the pool)."""
+    parent (which stops the pool), SIGTERM ends it, and it ends itself once ``parent_pid`` is gone."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     log = open(Path(logs) / f"worker-{os.getpid()}.log", "a", buffering=1, encoding="utf-8")  # noqa: SIM115
     os.dup2(log.fileno(), 1)
     os.dup2(log.fileno(), 2)
     sys.stdout = sys.stderr = log
+    if parent_pid is not None:
+        threading.Thread(target=_watch_parent, args=(parent_pid,), name="watch-parent", daemon=True).start()
     os.environ["OMP_NUM_THREADS"] = str(threads)
     import torch
 
     torch.set_num_threads(threads)
+
+
+def _watch_parent(parent_pid: int, every_seconds: float = 1.0) -> None:
+    """End this worker once the process that started it is gone (killed with SIGKILL, crashed): an
+    orphaned worker would otherwise train on for nobody. Its run writes nothing partial (result files
+    are written atomically), so ending at once is safe."""
+    while True:
+        time.sleep(every_seconds)
+        if os.getppid() != parent_pid:
+            print(f"parent process {parent_pid} is gone: this worker stops", flush=True)
+            os._exit(1)
 
 
 def _train_one(call: tuple) -> dict:
@@ -294,6 +345,9 @@ def _train_one(call: tuple) -> dict:
         run_one(profile, request, key)
     except BaseException as error:  # noqa: BLE001 - reported to the parent, which decides
         traceback.print_exc()
+        if type(error).__name__ == "SIGTERMException":  # Lightning's form of SIGTERM: the parent stops us
+            sys.stdout.flush()
+            os._exit(128 + signal.SIGTERM)
         return {"run": key, "ok": False, "usage": isinstance(error, UsageError),
                 "message": str(error).splitlines()[0] if str(error) else type(error).__name__,
                 "traceback": traceback.format_exc(), "log": getattr(sys.stdout, "name", "")}
