@@ -50,3 +50,30 @@ def test_fast_paths_match_conv1d_over_all_fifty_positions(monkeypatch):
         torch.testing.assert_close(got, expected, rtol=0, atol=1e-12)
         for index, (g, e) in enumerate(zip(got_grads, expected_grads)):
             torch.testing.assert_close(g, e, rtol=1e-10, atol=1e-12, msg=f"parameter {index}")
+
+
+def test_without_a_graph_each_distinct_token_is_computed_once_with_the_same_numbers(monkeypatch):
+    cnn = _cnn().float()
+    # a repeated word, the empty slot (all-zero ids) twice, a long token twice, and tokens seen once
+    ids = batch_to_char_ids([["the", "cat", "the", "x" * 30, ""], ["the", "x" * 30, "dog", "", ""]])
+    rows = []
+    original = CharacterCNN._embed_flat
+
+    def recording(self, flat_ids):
+        rows.append(flat_ids.shape[0])
+        return original(self, flat_ids)
+
+    monkeypatch.setattr(CharacterCNN, "_embed_flat", recording)
+    with torch.no_grad():
+        once = cnn(ids)
+        cnn.deduplicate = False
+        every_row = cnn(ids)
+    # 10 slots, 5 distinct: the, cat, x*30, dog and the empty slot
+    assert rows == [5, 10]
+    # the same numbers up to the matmuls' rounding, which may depend on how many rows they see
+    torch.testing.assert_close(once, every_row, rtol=0, atol=1e-6)
+    torch.testing.assert_close(once, _reference(cnn, ids), rtol=0, atol=1e-5)
+    rows.clear()
+    cnn.deduplicate = True
+    out = cnn(ids)  # with a graph: every row (its gradient stays one backward over all of them)
+    assert rows == [10] and out.requires_grad

@@ -151,3 +151,26 @@ def test_bilm_with_two_threads_matches_one(two_threads):
     threaded = bilm.embed(sentences)[0]
     torch.set_num_threads(1)
     torch.testing.assert_close(threaded, bilm.embed(sentences)[0], rtol=0, atol=1e-6)
+
+
+def test_a_zero_initial_state_skips_the_first_recurrent_product_with_the_same_numbers(monkeypatch):
+    layers, inputs, _, _ = _setup(torch.float32)
+    h0, c0 = torch.zeros(2, 5, 4), torch.zeros(2, 8, 4)
+    args = (inference_weights(layers), inputs.detach().permute(0, 3, 2, 1).contiguous(), None, h0, c0, CLIP, CLIP)
+    products = []
+    original = torch.baddbmm
+
+    def counting(*a, **k):
+        products.append(a[1].shape[-1])  # the contracted size: 5 (P) for a recurrent product, 6 (D) for the input
+        return original(*a, **k)
+
+    monkeypatch.setattr(torch, "baddbmm", counting)
+    with torch.no_grad():
+        skipped = run_layers_feature_major(*args)
+        recurrent_skipping = products.count(5)
+        products.clear()
+        monkeypatch.setattr(lstm_inference, "SKIP_ZERO_START", False)
+        computed = run_layers_feature_major(*args)
+    assert recurrent_skipping == products.count(5) - 1 == 6  # 7 steps: one product fewer
+    for a, b in zip(skipped, computed):
+        assert torch.equal(a, b)

@@ -48,6 +48,9 @@ class CharacterCNN(nn.Module):
         self.projection_dim = projection_dim
         self.activation = activation
         self.n_characters = n_characters
+        # forward without a graph computes each distinct token of a batch once (False: every row, as
+        # with a graph; the benchmarks compare both)
+        self.deduplicate = True
         self.char_embedding = nn.Embedding(n_characters, char_dim, padding_idx=0)
         self.convolutions = nn.ModuleList([nn.Conv1d(char_dim, n, w) for w, n in self.filters])
         self.highway = Highway(self.n_filters, n_highway)
@@ -74,7 +77,8 @@ class CharacterCNN(nn.Module):
         Short tokens (at most :data:`SHORT_TOKEN_IDS` ids) and the others are convolved apart, each
         group only as far as its longest token needs (:meth:`_filter_features`); each group goes
         through all conv banks in one matmul (:meth:`_all_banks_max`), or, when it has a token too
-        long for that, through each bank in one matmul (:meth:`_bank_max`).
+        long for that, through each bank in one matmul (:meth:`_bank_max`). Without a graph (feature
+        extraction) each distinct token of the batch is computed once (:attr:`deduplicate`).
         """
         if char_ids.shape[-1] != MAX_CHARS_PER_TOKEN:
             raise ValueError(f"char ids must have {MAX_CHARS_PER_TOKEN} ids per token, "
@@ -84,6 +88,18 @@ class CharacterCNN(nn.Module):
         if flat_ids.shape[0] == 0:
             return torch.zeros(*lead_shape, self.projection_dim, dtype=self.projection_weight.dtype,
                                device=self.projection_weight.device)
+        if self.deduplicate and not _needs_graph(self.char_embedding.weight):
+            # Without a graph each distinct token is computed once: a batch of running text repeats most
+            # of its tokens (function words, punctuation, the <S>/</S> of every sentence). Each token's
+            # vector is a function of its own ids only: the same numbers up to the matmuls' rounding
+            # (bitwise the same for the biLMs and corpora checked; tests/test_encoder_char_cnn.py).
+            distinct, where = torch.unique(flat_ids, dim=0, return_inverse=True)
+            if distinct.shape[0] < flat_ids.shape[0]:
+                return self._embed_flat(distinct).index_select(0, where).reshape(*lead_shape, self.projection_dim)
+        return self._embed_flat(flat_ids).reshape(*lead_shape, self.projection_dim)
+
+    def _embed_flat(self, flat_ids: torch.Tensor) -> torch.Tensor:
+        """``flat_ids`` ``[tokens, 50]`` (at least one) -> ``[tokens, projection_dim]``."""
         lengths = ((flat_ids != _PAD_ID) & (flat_ids != 0)).sum(dim=1)  # [tokens] ids incl. markers
         short = lengths <= SHORT_TOKEN_IDS
         if bool(short.all()) or not bool(short.any()):
@@ -96,8 +112,7 @@ class CharacterCNN(nn.Module):
                 ids = flat_ids.index_select(0, rows)
                 features = features.index_copy(0, rows, self._filter_features(ids, int(lengths[rows].max())))
         features = self.highway(features)
-        embedded = torch.addmm(self.projection_bias, features, self.projection_weight)
-        return embedded.reshape(*lead_shape, self.projection_dim)
+        return torch.addmm(self.projection_bias, features, self.projection_weight)
 
     def _filter_features(self, flat_ids: torch.Tensor, longest: int) -> torch.Tensor:
         """Max-pooled, activated filter responses ``[tokens, n_filters]`` of ``flat_ids`` ``[tokens, 50]``
