@@ -90,3 +90,16 @@ def test_domain_adaptation_from_official_files(elmo_fixture_dir: Path, corpus, t
     name = next(iter(before))
     assert (after[name] - before[name]).abs().max() < 0.1
     assert result["heldout_perplexity"] and result["unigram_perplexity"]
+
+
+def test_resuming_with_other_vocabulary_settings_is_an_error(corpus, tmp_path: Path) -> None:
+    """An interrupted run re-run into the same --out with another --min-count stops with one line naming both
+    vocabularies, instead of training on with the interrupted run's vocabulary and step count."""
+    from elmo_eval.pretrain.vocab import VocabularyError
+
+    common = dict(heldout_file=corpus["heldout"], epochs=2, batch_size=32, **FAST)
+    pretrain_bilm(corpus["train"], out_dir=tmp_path / "run", max_steps=5, **common)
+    with pytest.raises(VocabularyError, match=r"interrupted pretraining whose vocabulary \(\d+ words.*min count 3"):
+        pretrain_bilm(corpus["train"], out_dir=tmp_path / "run", min_count=3, **common)
+    resumed = pretrain_bilm(corpus["train"], out_dir=tmp_path / "run", max_steps=8, **common)  # same settings
+    assert resumed["global_step"] == 8

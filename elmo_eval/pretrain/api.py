@@ -179,13 +179,23 @@ def pretrain_bilm(train_files: str | Path | Sequence[str | Path], heldout_file: 
         heldout_counts, heldout_stats = scan_corpus(train_paths, config.max_sentence_length, holdout_every,
                                                     "heldout")
     vocab_path = out_dir / VOCAB_NAME
+    built = Vocabulary.from_counts(train_counts, config.min_count, config.max_vocab_size)
     if vocab_path.is_file() and last_checkpoint.is_file():
         vocab = Vocabulary.load(vocab_path)  # resuming: the vocabulary the checkpoint was trained with
-    else:
-        vocab = Vocabulary.from_counts(train_counts, config.min_count, config.max_vocab_size)
-        vocab.save(vocab_path)
-    if last_checkpoint.is_file():
         _check_checkpoint_vocab(last_checkpoint, vocab, vocab_path)
+        if vocab.words != built.words:
+            # another corpus or --min-count / vocabulary size than the interrupted run's: resuming would
+            # quietly train on with the old settings (and a vocabulary these settings do not build)
+            raise VocabularyError(
+                f"{out_dir} holds an interrupted pretraining whose vocabulary ({len(vocab)} words, {vocab_path}) "
+                f"is not the one these settings build from this corpus ({len(built)} words: min count "
+                f"{config.min_count}, at most {config.max_vocab_size or 'any number of'} words): re-run with the "
+                "--train files and settings it was started with to resume it, or use a new --out")
+    else:
+        vocab = built
+        vocab.save(vocab_path)
+        if last_checkpoint.is_file():  # a checkpoint without its vocabulary file: it must fit the rebuilt one
+            _check_checkpoint_vocab(last_checkpoint, vocab, vocab_path)
     unigram_ppl = (unigram_perplexity(vocab, train_counts, train_stats.sentences, heldout_counts,
                                       heldout_stats.sentences) if heldout_stats.sentences else None)
 
