@@ -307,7 +307,7 @@ def _say(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
 
-def _start_worker(threads: int, logs: str, parent_pid: int | None = None) -> None:
+def _start_worker(threads: int, logs: str, parent_pid: int) -> None:
     """A worker process: its output to its own log file, ``threads`` torch threads, Ctrl-C left to the
     parent (which stops the pool), SIGTERM ends it, and it ends itself once ``parent_pid`` is gone."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -315,8 +315,7 @@ def _start_worker(threads: int, logs: str, parent_pid: int | None = None) -> Non
     os.dup2(log.fileno(), 1)
     os.dup2(log.fileno(), 2)
     sys.stdout = sys.stderr = log
-    if parent_pid is not None:
-        threading.Thread(target=_watch_parent, args=(parent_pid,), name="watch-parent", daemon=True).start()
+    threading.Thread(target=_watch_parent, args=(parent_pid,), name="watch-parent", daemon=True).start()
     os.environ["OMP_NUM_THREADS"] = str(threads)
     import torch
 
@@ -345,7 +344,9 @@ def _train_one(call: tuple) -> dict:
         run_one(profile, request, key)
     except BaseException as error:  # noqa: BLE001 - reported to the parent, which decides
         traceback.print_exc()
-        if type(error).__name__ == "SIGTERMException":  # Lightning's form of SIGTERM: the parent stops us
+        from pytorch_lightning.utilities.exceptions import SIGTERMException
+
+        if isinstance(error, SIGTERMException):  # Lightning's form of SIGTERM: the parent stops us
             sys.stdout.flush()
             os._exit(128 + signal.SIGTERM)
         return {"run": key, "ok": False, "usage": isinstance(error, UsageError),
