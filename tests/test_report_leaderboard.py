@@ -320,3 +320,30 @@ def test_figure2_uses_the_papers_lambda_and_names_any_other():
     assert sorted(set(means.task)) == ["ner (λ=0.1)", "srl"]
     assert means[means.task == "srl"].weight.tolist() == pytest.approx([0.205] * 3)
     assert means[means.task == "ner (λ=0.1)"].weight.tolist() == pytest.approx([0.505] * 3)
+
+
+def test_figure1_names_degenerate_points(tmp_path):
+    """A curve point with a degenerate run is named under Figure 1 (and marked in its CSV), kept in the mean."""
+    root = tmp_path / "results"
+    for seed in range(2):
+        for fraction in (0.01, 1.0):
+            for rep in ("baseline", "elmo"):
+                stuck = rep == "baseline" and fraction == 0.01 and seed == 1
+                folder = _write_run(root, "baseline-vvvv" if rep == "baseline" else "enc", "alpha", rep, seed,
+                                    [1] * (20 if stuck else 25 + seed) + [0] * (20 if stuck else 15 - seed),
+                                    degenerate="one constant prediction for every evaluation instance" if stuck
+                                    else None, kind=f"f{fraction}")
+                record = json.loads((folder / "result.json").read_text())
+                record.update(fraction=fraction, tables=["table1", "figure1"])
+                record["spec"]["setup"] = {**SETUP, "tables": ["table1", "figure1"]}
+                (folder / "result.json").write_text(json.dumps(record))
+    build_report(root, samples=200)
+    page = (root / "enc" / "README.md").read_text()
+    figure = page[page.index("## Figure 1"):]
+    assert ("† alpha, Baseline at 1%: seed(s) 1 degenerated (one constant prediction for every evaluation "
+            "instance)") in figure
+    assert "+ELMo at 1%" not in figure and "at 100%" not in figure
+    curve = pd.read_csv(root / "enc" / "figure1.csv", keep_default_na=False)
+    assert list(curve[curve.degenerate != ""][["system", "fraction", "seed"]].itertuples(index=False)) == [
+        ("Baseline", 0.01, 1)]
+    assert len(curve) == 8

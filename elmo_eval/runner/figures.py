@@ -10,7 +10,7 @@ from pathlib import Path
 import pandas as pd
 
 from elmo_eval.runner.comparisons import Comparison
-from elmo_eval.runner.resultset import ResultSet, score
+from elmo_eval.runner.resultset import FLAG, ResultSet, degenerate, score
 
 
 def _pyplot():
@@ -36,7 +36,7 @@ def figure1(rs: ResultSet, comp: Comparison, encoder: str, out: Path) -> str:
             for fraction in fractions:
                 for r in rs.arm_runs(encoder, task, arm, fraction):
                     rows.append({"encoder": encoder, "task": task, "system": arm.label, "fraction": fraction,
-                                 "seed": r["seed"], "dev": score(r, comp.split)})
+                                 "seed": r["seed"], "dev": score(r, comp.split), "degenerate": degenerate(r) or ""})
     if not rows:
         return ""
     frame = pd.DataFrame(rows)
@@ -61,7 +61,20 @@ def figure1(rs: ResultSet, comp: Comparison, encoder: str, out: Path) -> str:
     fig.savefig(out / "figure1.png", dpi=110)
     plt.close(fig)
     return (f"## {comp.title}\n\n![Figure 1](figure1.png)\n\n"
-            + "".join(f"- {n}\n" for n in comp.notes) + "\nData: [figure1.csv](figure1.csv)\n")
+            + "".join(f"- {n}\n" for n in (*comp.notes, *_degenerate_notes(frame)))
+            + "\nData: [figure1.csv](figure1.csv)\n")
+
+
+def _degenerate_notes(frame: pd.DataFrame) -> list[str]:
+    """One note per curve point with a diverged or degenerate run (kept in its mean and std)."""
+    flagged = frame[frame.degenerate != ""]
+    notes = []
+    for (task, system, fraction), runs in flagged.groupby(["task", "system", "fraction"], sort=False):
+        seeds = ", ".join(str(seed) for seed in sorted(runs.seed))
+        reasons = "; ".join(dict.fromkeys(runs.degenerate))
+        notes.append(f"{FLAG} {task}, {system} at {fraction * 100:g}%: seed(s) {seeds} degenerated ({reasons}); "
+                     "kept in the point's mean and std.")
+    return notes
 
 
 def _lambda_label(representation: str) -> str:
