@@ -139,7 +139,9 @@ BOOK: dict[str, Comparison] = {c.name: c for c in (
     Comparison(
         "topic", "Topic classification: the source article's three configurations", "variants", "test",
         paper_key="article",
-        notes=("The article's numbers are on its own data; ours on this run's data (macro P/R/F1).",)),
+        notes=("The article's numbers are on its own data; ours on this run's data (macro P/R/F1).",
+               "The three configurations and the article's accuracies are as the project's founding task description "
+               "gives them; it does not name the article, which could not be identified, so it is not cited.")),
     Comparison(
         "variants", "Extra configurations (a spec's named variants)", "variants", "test",
         notes=("Configurations a spec adds beside the paper's; see each spec's [variants.*] comments.",)),
