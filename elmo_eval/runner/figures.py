@@ -10,7 +10,8 @@ from pathlib import Path
 import pandas as pd
 
 from elmo_eval.runner.comparisons import Comparison
-from elmo_eval.runner.resultset import FLAG, ResultSet, degenerate, score
+from elmo_eval.runner.report_tables import flag_notes
+from elmo_eval.runner.resultset import ResultSet, degenerate, score
 
 
 def _pyplot():
@@ -26,7 +27,7 @@ def figure1(rs: ResultSet, comp: Comparison, encoder: str, out: Path) -> str:
     """Dev metric against the share of training data used, baseline vs +ELMo, log axis in percent."""
     from matplotlib.ticker import FuncFormatter
 
-    rows = []
+    rows, used = [], []
     for task in rs.tasks:
         if comp.name not in rs.spec(task, encoder).get("setup", {}).get("tables", []):
             continue
@@ -34,7 +35,9 @@ def figure1(rs: ResultSet, comp: Comparison, encoder: str, out: Path) -> str:
                             if r["task"] == task and comp.name in r.get("tables", [])})
         for arm in comp.arms:
             for fraction in fractions:
-                for r in rs.arm_runs(encoder, task, arm, fraction):
+                runs = rs.arm_runs(encoder, task, arm, fraction)
+                used.append(runs)
+                for r in runs:
                     rows.append({"encoder": encoder, "task": task, "system": arm.label, "fraction": fraction,
                                  "seed": r["seed"], "dev": score(r, comp.split), "degenerate": degenerate(r) or ""})
     if not rows:
@@ -61,20 +64,8 @@ def figure1(rs: ResultSet, comp: Comparison, encoder: str, out: Path) -> str:
     fig.savefig(out / "figure1.png", dpi=110)
     plt.close(fig)
     return (f"## {comp.title}\n\n![Figure 1](figure1.png)\n\n"
-            + "".join(f"- {n}\n" for n in (*comp.notes, *_degenerate_notes(frame)))
+            + "".join(f"- {n}\n" for n in (*comp.notes, *flag_notes(used)))
             + "\nData: [figure1.csv](figure1.csv)\n")
-
-
-def _degenerate_notes(frame: pd.DataFrame) -> list[str]:
-    """One note per curve point with a diverged or degenerate run (kept in its mean and std)."""
-    flagged = frame[frame.degenerate != ""]
-    notes = []
-    for (task, system, fraction), runs in flagged.groupby(["task", "system", "fraction"], sort=False):
-        seeds = ", ".join(str(seed) for seed in sorted(runs.seed))
-        reasons = "; ".join(dict.fromkeys(runs.degenerate))
-        notes.append(f"{FLAG} {task}, {system} at {fraction * 100:g}%: seed(s) {seeds} degenerated ({reasons}); "
-                     "kept in the point's mean and std.")
-    return notes
 
 
 def _lambda_label(representation: str) -> str:
